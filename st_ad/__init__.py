@@ -1,0 +1,23 @@
+"""st_ad: source-transformation automatic differentiation for numeric Python, compiled by numba.
+
+Pipeline (one folder per stage): ``frontend/`` (source, parse, check, normalise) ->
+``analysis/`` (activity, to-be-recorded) -> ``codegen/`` (tangent and adjoint generators,
+emission) using ``rules/`` (one module per family of primitives); generated code calls
+``runtime/``. The public API is in ``api.py``.
+"""
+
+from .api import check_grad, grad, jvp, source, value_and_grad, vjp
+from .errors import StAdError, UnsupportedError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "StAdError",
+    "UnsupportedError",
+    "check_grad",
+    "grad",
+    "jvp",
+    "source",
+    "value_and_grad",
+    "vjp",
+]

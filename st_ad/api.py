@@ -1,0 +1,265 @@
+"""Public API: grad, value_and_grad, jvp, vjp, source, check_grad.
+
+Each transform runs the pipeline once, when it is built: front end (source, parse, check,
+normalise), analyses, a generator, emission. The callables returned are numba dispatchers of
+the generated module, compiled lazily for the argument types they meet.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+from numba.core.errors import NumbaError
+from numba.core.registry import CPUDispatcher
+
+from . import ir
+from .codegen.emit import load_module, module_source
+from .codegen.forward import ForwardGenerator
+from .codegen.reverse import ReverseGenerator
+from .errors import StAdError, UnsupportedError
+from .frontend.check import check_supported
+from .frontend.normalize import normalize
+from .frontend.source import FunctionSource, load
+from .runtime.checks import MARKER
+
+Wrt = int | str | tuple[int | str, ...]
+
+
+class Dispatcher(CPUDispatcher):
+    """A numba dispatcher whose compilation errors on user input become StAdErrors."""
+
+    st_source: FunctionSource | None = None
+
+    def _compile_for_args(self, *args, **kws):
+        try:
+            return super()._compile_for_args(*args, **kws)
+        except NumbaError as exc:
+            raise _translate(exc, self.st_source) from None
+
+
+def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
+    text = str(exc)
+    where = {}
+    if src is not None:
+        where = dict(filename=src.filename, lineno=src.file_line(src.tree), source_line=src.text(src.tree))
+    if MARKER + "scalar-output" in text:
+        return StAdError(
+            "grad and value_and_grad need a function that returns a float scalar",
+            hint="use st_ad.vjp for array outputs, or reduce the output (e.g. np.sum)",
+            **where,
+        )
+    if MARKER + "differentiable" in text:
+        return StAdError(
+            "an argument differentiated against is not a float scalar or float array",
+            hint="pass floats (e.g. 1.0, not 1) or float arrays, or change `wrt`",
+            **where,
+        )
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return StAdError(
+        f"numba could not compile the generated derivative code: {first}",
+        hint="check the argument types; see st_ad.source(f) for the generated code",
+        **where,
+    )
+
+
+def _as_dispatcher(func: Any, src: FunctionSource) -> Dispatcher:
+    dispatcher = func if isinstance(func, CPUDispatcher) else numba.njit(cache=True)(func)
+    dispatcher.__class__ = Dispatcher
+    dispatcher.st_source = src
+    return dispatcher
+
+
+def _wrt_names(src: FunctionSource, wrt: Wrt) -> tuple[list[str], bool]:
+    """Parameter names for ``wrt`` and whether the caller asked for a tuple."""
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise src.error(src.tree, f"wrt={wrt!r}: expected an int position or a parameter "
+                            "name", "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)", cls=StAdError)
+        if isinstance(item, int):
+            if not -len(src.params) <= item < len(src.params):
+                raise src.error(src.tree, f"wrt={item} is out of range: {src.name} has "
+                                f"{len(src.params)} parameter(s)",
+                                f"use a position between 0 and {len(src.params) - 1}",
+                                cls=StAdError)
+            item = src.params[item]
+        elif item not in src.params:
+            raise src.error(src.tree, f"wrt={item!r} is not a parameter of {src.name}",
+                            f"choose among {', '.join(src.params)}", cls=StAdError)
+        if item in names:
+            raise src.error(src.tree, f"wrt names `{item}` twice", "list each argument once",
+                            cls=StAdError)
+        names.append(item)
+    if not names:
+        raise src.error(src.tree, "wrt is empty", "differentiate w.r.t. at least one argument",
+                        cls=StAdError)
+    return names, isinstance(wrt, tuple)
+
+
+@dataclass
+class _Program:
+    src: FunctionSource
+    fn: ir.Function
+    wrt: list[str]
+    as_tuple: bool
+
+
+@functools.lru_cache(maxsize=256)
+def _program(func: Callable, wrt: Wrt) -> _Program:
+    src = load(func)
+    check_supported(src)
+    names, as_tuple = _wrt_names(src, wrt)
+    fn = normalize(src)
+    return _Program(src, fn, names, as_tuple)
+
+
+def _reverse_source(p: _Program) -> tuple[str, dict]:
+    name = p.fn.name
+    adjoint = ReverseGenerator(p.fn, p.wrt, p.as_tuple).function(f"{name}_adjoint")
+    params = ", ".join(p.fn.params)
+    grads = "grads" if p.as_tuple or len(p.wrt) == 1 else "grads"
+    wrappers = f'''
+@njit(cache=True)
+def {name}_grad({params}):
+    value, {grads} = {name}_adjoint({params}, 1.0)
+    st.assert_scalar_output(value)
+    return {grads}
+
+
+@njit(cache=True)
+def {name}_value_and_grad({params}):
+    value, {grads} = {name}_adjoint({params}, 1.0)
+    return st.assert_scalar_output(value), {grads}
+
+
+@njit(cache=True)
+def {name}_vjp({params}, result_bar):
+    return {name}_adjoint({params}, result_bar)[1]
+'''
+    return module_source(p.src, p.fn, [adjoint], "adjoint (reverse mode)", wrappers)
+
+
+def _forward_source(p: _Program) -> tuple[str, dict]:
+    tangent = ForwardGenerator(p.fn, p.wrt).function(f"{p.fn.name}_tangent")
+    return module_source(p.src, p.fn, [tangent], "tangent (forward mode)", "")
+
+
+@functools.lru_cache(maxsize=256)
+def _module(func: Callable, wrt: Wrt, mode: str):
+    p = _program(func, wrt)
+    source, injected = _reverse_source(p) if mode == "reverse" else _forward_source(p)
+    return p, load_module(source, f"{p.fn.name}_{mode}", injected)
+
+
+def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
+    if argnums is not None:
+        return argnums
+    if isinstance(wrt, list):
+        return tuple(wrt)
+    return wrt
+
+
+def _transform(f, wrt, argnums, mode: str, entry: str):
+    wrt = _resolve_wrt(wrt, argnums)
+
+    def build(func):
+        try:
+            p, module = _module(func, wrt, mode)
+        except TypeError as exc:  # unhashable wrt
+            raise StAdError(f"bad wrt={wrt!r}: {exc}") from None
+        return _as_dispatcher(getattr(module, f"{p.fn.name}_{entry}"), p.src)
+
+    return build if f is None else build(f)
+
+
+def grad(f: Callable | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Any:
+    """The gradient of the float scalar ``f(*args)`` w.r.t. ``args[wrt]``.
+
+    ``wrt`` is a position, a parameter name, or a tuple of those (then a tuple of gradients is
+    returned). Usable as ``@st_ad.grad`` or ``st_ad.grad(f, wrt=...)``.
+    """
+    return _transform(f, wrt, argnums, "reverse", "grad")
+
+
+def value_and_grad(f: Callable | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Any:
+    """``g(*args)`` returns ``(f(*args), gradient(s))``."""
+    return _transform(f, wrt, argnums, "reverse", "value_and_grad")
+
+
+def vjp(f: Callable | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Any:
+    """``bf(*args, cotangent)`` returns the cotangent(s) of the ``wrt`` arguments."""
+    return _transform(f, wrt, argnums, "reverse", "vjp")
+
+
+def jvp(f: Callable | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Any:
+    """``df(*args, *tangents)`` returns ``(f(*args), tangent of the output)``."""
+    return _transform(f, wrt, argnums, "forward", "tangent")
+
+
+def source(f: Callable, mode: str = "reverse", wrt: Wrt = 0) -> str:
+    """The generated module source for ``mode`` ("reverse" or "forward")."""
+    if mode not in ("reverse", "forward"):
+        raise StAdError(f"mode={mode!r}: expected 'reverse' or 'forward'")
+    p = _program(f, _resolve_wrt(wrt, None))
+    text, _ = _reverse_source(p) if mode == "reverse" else _forward_source(p)
+    return text
+
+
+def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, seed: int = 0) -> float:
+    """Max relative error of st_ad's derivatives: the gradient against central finite
+    differences along random directions, and the adjoint (dot-product) identity
+    ``<vjp(u), v> == <u, jvp(v)>`` between the tangent and adjoint programs."""
+    wrt = _resolve_wrt(wrt, None)
+    p = _program(f, wrt)
+    positions = [p.src.params.index(n) for n in p.wrt]
+    primal = f if isinstance(f, CPUDispatcher) else numba.njit(f)
+    rng = np.random.default_rng(seed)
+    grads = grad(f, wrt=tuple(positions))(*args)
+    directions = [_random_like(args[k], rng) for k in positions]
+    slope = sum(_inner(g, v) for g, v in zip(grads, directions, strict=True))
+
+    def shifted(t: float):
+        moved = list(args)
+        for k, v in zip(positions, directions, strict=True):
+            moved[k] = np.asarray(args[k]) + t * v if np.ndim(args[k]) else args[k] + t * v
+        return primal(*moved)
+
+    h = eps * max(1.0, max(float(np.max(np.abs(args[k]))) for k in positions))
+    fd = (shifted(h) - shifted(-h)) / (2 * h)
+    errors = [abs(slope - fd) / max(abs(fd), abs(slope), 1e-12)]
+    # dot-product test: u is a random output cotangent, v the random input directions
+    out, d_out = jvp(f, wrt=tuple(positions))(*args, *directions)
+    u = _random_like(out, rng)
+    cotangents = vjp(f, wrt=tuple(positions))(*args, u)
+    left = sum(_inner(c, v) for c, v in zip(cotangents, directions, strict=True))
+    right = _inner(u, d_out)
+    errors.append(abs(left - right) / max(abs(left), abs(right), 1e-12))
+    return float(max(errors))
+
+
+def _random_like(x: Any, rng: np.random.Generator):
+    if np.ndim(x) == 0:
+        return float(rng.standard_normal())
+    return rng.standard_normal(np.shape(x)).astype(np.asarray(x).dtype)
+
+
+def _inner(a: Any, b: Any) -> float:
+    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+
+
+__all__ = [
+    "StAdError",
+    "UnsupportedError",
+    "check_grad",
+    "grad",
+    "jvp",
+    "source",
+    "value_and_grad",
+    "vjp",
+]

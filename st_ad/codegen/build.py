@@ -1,0 +1,86 @@
+"""Small constructors for the gast statements generators emit, and derivative names."""
+
+from __future__ import annotations
+
+import gast
+
+from ..rules.sym import attr, call, const, name
+
+COMMENT = "__st_ad_comment__"
+
+
+def store(id_: str) -> gast.Name:
+    return gast.Name(id=id_, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def assign(target: str | gast.expr, value: gast.expr) -> gast.Assign:
+    if isinstance(target, str):
+        target = store(target)
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def assign_tuple(targets: list[gast.expr], value: gast.expr) -> gast.Assign:
+    return gast.Assign(targets=[gast.Tuple(elts=targets, ctx=gast.Store())], value=value,
+                       type_comment=None)
+
+
+def aug(target: str | gast.expr, op: str, value: gast.expr) -> gast.AugAssign:
+    if isinstance(target, str):
+        target = store(target)
+    return gast.AugAssign(target=target, op={"+": gast.Add(), "-": gast.Sub()}[op], value=value)
+
+
+def subscript(array: str, index: gast.expr, ctx=None) -> gast.Subscript:
+    return gast.Subscript(value=name(array), slice=index, ctx=ctx or gast.Load())
+
+
+def st_call(function: str, *args: gast.expr) -> gast.Call:
+    return call(attr(name("st"), function), *args)
+
+
+def comment(text: str) -> gast.Expr:
+    """A statement the emitter turns into a ``# text`` line."""
+    return gast.Expr(value=const(COMMENT + text))
+
+
+def range_call(*args: gast.expr) -> gast.Call:
+    return call(name("range"), *args)
+
+
+def for_range(var: str, args: list[gast.expr], body: list[gast.stmt]) -> gast.For:
+    return gast.For(target=store(var), iter=range_call(*args), body=body, orelse=[],
+                    type_comment=None)
+
+
+class DerivativeNames:
+    """Stable derivative names: ``x`` -> ``x_bar`` (adjoint) and ``dx`` (tangent), falling back
+    to ``x_dot`` and numbered names when the user's code already uses a name."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+        self._bar: dict[str, str] = {}
+        self._dot: dict[str, str] = {}
+
+    def _fresh(self, candidates: list[str]) -> str:
+        for c in candidates:
+            if c not in self.taken:
+                self.taken.add(c)
+                return c
+        base, k = candidates[-1], 2
+        while f"{base}{k}" in self.taken:
+            k += 1
+        self.taken.add(f"{base}{k}")
+        return f"{base}{k}"
+
+    def bar(self, var: str) -> str:
+        if var not in self._bar:
+            self._bar[var] = self._fresh([f"{var}_bar"])
+        return self._bar[var]
+
+    def dot(self, var: str) -> str:
+        if var not in self._dot:
+            self._dot[var] = self._fresh([f"d{var}", f"{var}_dot"])
+        return self._dot[var]
+
+    def fresh(self, base: str) -> str:
+        return self._fresh([base])

@@ -1,0 +1,117 @@
+"""The tangent program (forward mode): each active statement is followed by the statement that
+computes its tangent, ``dy``, from its operands' tangents.
+
+Layout of the generated function ``f_tangent(*params, *tangents)``::
+
+    dy = ...                                   # after each active statement
+    return y, dy
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import ir
+from ..analysis.activity import active_names
+from ..rules import lookup
+from ..rules.sym import ZERO, Sym, const, name
+from .build import DerivativeNames, assign, aug, comment, for_range, st_call, subscript
+from .reverse import function_def, store_param
+
+_GETITEM = lookup("getitem")
+
+
+class ForwardGenerator:
+    def __init__(self, fn: ir.Function, wrt: list[str]) -> None:
+        self.fn = fn
+        self.wrt = wrt
+        self.active = active_names(fn, wrt)
+        self.names = DerivativeNames(fn.names)
+
+    def dot(self, var: str) -> str:
+        return self.names.dot(var)
+
+    def tangent(self, node: gast.expr) -> Sym:
+        if isinstance(node, gast.Name) and node.id in self.active:
+            return Sym(name(self.dot(node.id)))
+        return ZERO
+
+    def function(self, fname: str) -> gast.FunctionDef:
+        fn = self.fn
+        tangents = [self.dot(p) for p in self.wrt]
+        body: list[gast.stmt] = [
+            assign(t, st_call("assert_differentiable", name(t))) for t in tangents
+        ]
+        body += self.block(fn.body)
+        result = fn.result
+        if result in self.active:
+            d_result: gast.expr = name(self.dot(result))
+        else:
+            d_result = st_call("zeros_adj", name(result))
+        body.append(gast.Return(value=gast.Tuple(elts=[name(result), d_result], ctx=gast.Load())))
+        params = [store_param(p) for p in fn.params + tangents]
+        return function_def(fname, params, body)
+
+    def block(self, stmts: list[ir.Stmt]) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        last_line = None
+        for s in stmts:
+            if s.line != last_line and not isinstance(s, ir.Break):
+                out.append(comment(f"line {s.line}: {s.text}"))
+                last_line = s.line
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s: ir.Stmt) -> list[gast.stmt]:
+        if isinstance(s, ir.Let):
+            out: list[gast.stmt] = [assign(s.target, s.expr)]
+            if s.target in self.active:
+                out.append(assign(self.dot(s.target), self.let_tangent(s)))
+            return out
+        if isinstance(s, ir.Store):
+            target = subscript(s.array, s.index, gast.Store())
+            out = [assign(target, s.value) if s.op is None else aug(target, s.op, s.value)]
+            if s.array in self.active:
+                d_target = subscript(self.dot(s.array), s.index, gast.Store())
+                d_value = self.tangent(s.value)
+                if s.op is None:
+                    out.append(assign(d_target, d_value.node))
+                elif d_value is not ZERO:
+                    out.append(aug(d_target, s.op, d_value.node))
+            return out
+        if isinstance(s, ir.Accumulate):
+            out = [aug(s.target, s.op, s.value)]
+            d_value = self.tangent(s.value)
+            if s.target in self.active and d_value is not ZERO:
+                out.append(aug(self.dot(s.target), s.op, d_value.node))
+            return out
+        if isinstance(s, ir.If):
+            body = self.block(s.body) or [gast.Pass()]
+            return [gast.If(test=name(s.test), body=body, orelse=self.block(s.orelse))]
+        if isinstance(s, ir.Break):
+            return [gast.If(test=s.flag, body=[gast.Break()], orelse=[])]
+        if isinstance(s, ir.For):
+            out = [assign(h.target, h.expr) for h in s.header]
+            out.append(for_range(s.var, [s.start, s.stop, s.step], self.block(s.body)))
+            return out
+        if isinstance(s, ir.While):
+            body = self.block(s.body) + [assign(t.target, t.expr) for t in s.test_body]
+            return [gast.While(test=name(s.test), body=body, orelse=[])]
+        raise AssertionError(s)
+
+    def let_tangent(self, s: ir.Let) -> gast.expr:
+        if s.prim is _GETITEM:
+            d = self.tangent(s.args[0])
+            if d is not ZERO:
+                return gast.Subscript(value=d.node, slice=s.index, ctx=gast.Load())
+        elif s.prim is not None:
+            tangents = [
+                self.tangent(a) if k in s.prim.diff else ZERO for k, a in enumerate(s.args)
+            ]
+            d = s.prim.jvp(Sym(name(s.target)), *(Sym(a) for a in s.args), *tangents)
+            if d is not ZERO:
+                return d.node
+        return st_call("zeros_adj", name(s.target))
+
+
+__all__ = ["ForwardGenerator", "const"]

@@ -1,0 +1,377 @@
+"""The adjoint program (reverse mode): a forward sweep that runs the primal and records what
+the reverse sweep will need, then a reverse sweep that runs each statement's adjoint in reverse
+order, restoring recorded values as it goes.
+
+Layout of the generated function ``f_adjoint(*params, result_bar)``::
+
+    tape = st.new_tape(); tape_top = 0          # recorded values (see runtime/tape.py)
+    x_bar = st.zeros_adj(x)                     # one adjoint per active parameter
+    ... forward sweep ...
+    y_bar += result_bar                         # seed the result's adjoint
+    ... reverse sweep ...
+    return y, x_bar
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import ir
+from ..analysis.activity import active_names
+from ..analysis.tbr import Recording, record
+from ..rules import lookup
+from ..rules.sym import ZERO, Sym, const, name
+from .build import (
+    DerivativeNames,
+    assign,
+    assign_tuple,
+    aug,
+    comment,
+    for_range,
+    st_call,
+    store,
+    subscript,
+)
+
+_GETITEM = lookup("getitem")
+_COPY = lookup("name")
+
+
+def _binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.expr:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+class ReverseGenerator:
+    def __init__(self, fn: ir.Function, wrt: list[str], as_tuple: bool = False) -> None:
+        self.fn = fn
+        self.wrt = wrt
+        self.as_tuple = as_tuple
+        self.active = active_names(fn, wrt)
+        self.names = DerivativeNames(fn.names)
+        self.readers: dict[str, set[int]] = {}  # primal name -> lines whose adjoint reads it
+        self.rec = Recording()
+        self.counters: dict[int, str] = {}
+        # What the reverse sweep reads decides what to record, and recording adds reads (a
+        # branch whose only reverse work is restoring values still needs its condition):
+        # iterate to the fixed point.
+        needed: set[str] = set()
+        while True:
+            self.rec = record(fn, needed)
+            self.readers = {}
+            self.reverse_block(fn.body, 0)
+            now = set(self.readers)
+            if now <= needed:
+                break
+            needed |= now
+        self.needed = needed
+
+    # names -----------------------------------------------------------------------------------
+    def is_active(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def bar(self, var: str) -> str:
+        return self.names.bar(var)
+
+    def counter(self, loop: ir.For | ir.While) -> str:
+        if id(loop) not in self.counters:
+            self.counters[id(loop)] = self.names.fresh(f"trips_{loop.label}")
+        return self.counters[id(loop)]
+
+    def reads(self, nodes: list[gast.AST], line: int) -> None:
+        for node in nodes:
+            for n in gast.walk(node):
+                if isinstance(n, gast.Name) and n.id in self.fn.names:
+                    self.readers.setdefault(n.id, set()).add(line)
+
+    # recording ---------------------------------------------------------------------------------
+    def push(self, value: gast.expr, why: str) -> list[gast.stmt]:
+        return [
+            comment(why),
+            assign("tape", st_call("reserve", name("tape"), name("tape_top"), value)),
+            assign("tape_top", st_call("push", name("tape"), name("tape_top"), value)),
+        ]
+
+    def pop(self, target: gast.expr) -> gast.stmt:
+        load = _as_load(target)
+        return assign_tuple(
+            [target, store("tape_top")],
+            st_call("pop", name("tape"), name("tape_top"), load),
+        )
+
+    def why(self, var: str, line: int | None) -> str:
+        lines = sorted(self.readers.get(var, ()))
+        read = ", ".join(str(n) for n in lines) or "-"
+        where = f"line {line} overwrites it" if line else "the next iteration overwrites it"
+        return f"record {var}: {where}; the adjoint of line {read} reads it"
+
+    # the generated function --------------------------------------------------------------------
+    def function(self, fname: str) -> gast.FunctionDef:
+        fn = self.fn
+        seed = self.names.fresh("result_bar")
+        body: list[gast.stmt] = [
+            assign("tape", st_call("new_tape")),
+            assign("tape_top", const(0)),
+        ]
+        for p in self.wrt:
+            checked = st_call("assert_differentiable", name(p))
+            body.append(assign(self.bar(p), st_call("zeros_adj", checked)))
+        for p in fn.params:
+            if p in self.active and p not in self.wrt:
+                body.append(assign(self.bar(p), st_call("zeros_adj", name(p))))
+        body.append(comment("forward sweep"))
+        body += self.forward_block(fn.body, 0)
+        body.append(comment("reverse sweep"))
+        if fn.result in self.active:
+            body.append(aug(self.bar(fn.result), "+", name(seed)))
+            body += self.reverse_block(fn.body, 0)
+        grads = [name(self.bar(p)) for p in self.wrt]
+        grad = grads[0] if len(grads) == 1 and not self.as_tuple else gast.Tuple(elts=grads, ctx=gast.Load())
+        body.append(gast.Return(value=gast.Tuple(elts=[name(fn.result), grad], ctx=gast.Load())))
+        args = [store_param(p) for p in fn.params + [seed]]
+        return function_def(fname, args, body)
+
+    # forward sweep -----------------------------------------------------------------------------
+    def forward_block(self, stmts: list[ir.Stmt], depth: int) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        last_line = None
+        for s in stmts:
+            if s.line != last_line and not isinstance(s, ir.Break):
+                out.append(comment(f"line {s.line}: {s.text}"))
+                last_line = s.line
+            if id(s) in self.rec.before:
+                target = ir.defined_name(s)
+                value = subscript(s.array, s.index) if isinstance(s, ir.Store) else name(target)
+                out += self.push(value, self.why(target, s.line))
+            out += self.forward_stmt(s, depth)
+        for var in self.rec.at_block_end.get(id(stmts), []):
+            out += self.push(name(var), self.why(var, None))
+        return out
+
+    def forward_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
+        if isinstance(s, ir.Let):
+            out = [assign(s.target, s.expr)]
+            if s.target in self.active and id(s) in self.rec.first_defs:
+                out.append(assign(self.bar(s.target), st_call("zeros_adj", name(s.target))))
+            return out
+        if isinstance(s, ir.Store):
+            target = subscript(s.array, s.index, gast.Store())
+            if s.op is None:
+                return [assign(target, s.value)]
+            return [aug(target, s.op, s.value)]
+        if isinstance(s, ir.Accumulate):
+            return [aug(s.target, s.op, s.value)]
+        if isinstance(s, ir.If):
+            body = self.forward_block(s.body, depth) or [gast.Pass()]
+            return [gast.If(test=name(s.test), body=body, orelse=self.forward_block(s.orelse, depth))]
+        if isinstance(s, ir.Break):
+            return [gast.If(test=s.flag, body=[gast.Break()], orelse=[])]
+        if isinstance(s, ir.For):
+            return self.forward_for(s, depth)
+        if isinstance(s, ir.While):
+            return self.forward_while(s, depth)
+        raise AssertionError(s)
+
+    def forward_for(self, s: ir.For, depth: int) -> list[gast.stmt]:
+        out = [assign(h.target, h.expr) for h in s.header]
+        body = self.forward_block(s.body, depth + 1)
+        if s.counted:
+            trips = self.counter(s)
+            out.append(assign(trips, const(0)))
+            body = [aug(trips, "+", const(1))] + body
+        slots = self.slots_per_iteration(s.body)
+        if slots:
+            count = st_call("trip_count", s.start, s.stop, s.step)
+            need = count if slots == 1 else _binop(count, gast.Mult(), const(slots))
+            out.append(comment(f"preallocate the tape: {slots} value(s) per iteration"))
+            out.append(assign("tape", st_call("reserve_slots", name("tape"), name("tape_top"), need)))
+        out.append(for_range(s.var, [s.start, s.stop, s.step], body))
+        out += self.push_loop_state(s, depth)
+        return out
+
+    def forward_while(self, s: ir.While, depth: int) -> list[gast.stmt]:
+        trips = self.counter(s)
+        body = [aug(trips, "+", const(1))] + self.forward_block(s.body, depth + 1)
+        body += [assign(t.target, t.expr) for t in s.test_body]
+        out = [assign(trips, const(0)), gast.While(test=name(s.test), body=body, orelse=[])]
+        return out + self.push_loop_state(s, depth)
+
+    def loop_state(self, s: ir.For | ir.While) -> list[str]:
+        """Values the reverse loop needs: snapshots of the range and the trip counter."""
+        state = [h.target for h in s.header] if isinstance(s, ir.For) else []
+        if isinstance(s, ir.While) or s.counted:
+            state.append(self.counter(s))
+        return state
+
+    def push_loop_state(self, s, depth: int) -> list[gast.stmt]:
+        if depth == 0:
+            return []
+        out = []
+        for var in self.loop_state(s):
+            out += self.push(name(var), f"record {var}: the reverse of the loop at line "
+                             f"{s.line} needs it, and the enclosing loop overwrites it")
+        return out
+
+    def slots_per_iteration(self, body: list[ir.Stmt]) -> int:
+        """Values recorded per iteration outside nested loops (scalars count one slot)."""
+        count = 0
+        for s in body:
+            if id(s) in self.rec.before:
+                count += 1
+            if isinstance(s, ir.If):
+                count += max(self.slots_per_iteration(s.body), self.slots_per_iteration(s.orelse))
+            elif isinstance(s, (ir.For, ir.While)):
+                count += len(self.loop_state(s))
+        return count + len(self.rec.at_block_end.get(id(body), []))
+
+    # reverse sweep -----------------------------------------------------------------------------
+    def reverse_block(self, stmts: list[ir.Stmt], depth: int) -> list[gast.stmt]:
+        out: list[gast.stmt] = []
+        for var in reversed(self.rec.at_block_end.get(id(stmts), [])):
+            out.append(self.pop(store(var)))
+        last_line = None
+        for s in reversed(stmts):
+            adjoint = self.reverse_stmt(s, depth)
+            if id(s) in self.rec.before:
+                target = ir.defined_name(s)
+                if isinstance(s, ir.Store):
+                    adjoint.append(self.pop(subscript(s.array, s.index, gast.Store())))
+                    self.reads([s.index], s.line)
+                else:
+                    adjoint.append(self.pop(store(target)))
+            if adjoint and not isinstance(s, (ir.If, ir.For, ir.While)) and s.line != last_line:
+                out.append(comment(f"adjoint of line {s.line}: {s.text}"))
+                last_line = s.line
+            elif isinstance(s, (ir.If, ir.For, ir.While)):
+                last_line = None
+            out += adjoint
+        return out
+
+    def reverse_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
+        if isinstance(s, ir.Let):
+            return self.adjoint_let(s)
+        if isinstance(s, ir.Store):
+            return self.adjoint_store(s)
+        if isinstance(s, ir.Accumulate):
+            if not self.is_active(s.value) or s.target not in self.active:
+                return []
+            self.reads([s.value], s.line)
+            value_bar = self.bar(s.value.id)
+            return [aug(value_bar, s.op,
+                        st_call("unbroadcast", name(self.bar(s.target)), name(value_bar)))]
+        if isinstance(s, ir.If):
+            body = self.reverse_block(s.body, depth)
+            orelse = self.reverse_block(s.orelse, depth)
+            if not body and not orelse:
+                return []
+            self.reads([name(s.test)], s.line)
+            return [gast.If(test=name(s.test), body=body or [gast.Pass()], orelse=orelse)]
+        if isinstance(s, ir.Break):
+            return []
+        if isinstance(s, ir.For):
+            return self.reverse_for(s, depth)
+        if isinstance(s, ir.While):
+            return self.reverse_while(s, depth)
+        raise AssertionError(s)
+
+    def pop_loop_state(self, s, depth: int) -> list[gast.stmt]:
+        if depth == 0:
+            return []
+        return [self.pop(store(var)) for var in reversed(self.loop_state(s))]
+
+    def reverse_for(self, s: ir.For, depth: int) -> list[gast.stmt]:
+        out = self.pop_loop_state(s, depth)
+        body = self.reverse_block(s.body, depth + 1)
+        if not body:
+            return out
+        self.reads([s.start, s.step] + ([] if s.counted else [s.stop]), s.line)
+        one = const(1)
+        if s.counted:
+            trips: gast.expr = name(self.counter(s))
+        elif _is_const(s.step, 1):
+            start = s.start
+            last = _binop(s.stop, gast.Sub(), one)
+            end = const(-1) if _is_const(start, 0) else _binop(start, gast.Sub(), one)
+            out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
+            out.append(for_range(s.var, [last, end, const(-1)], body))
+            return out
+        else:
+            trips = st_call("trip_count", s.start, s.stop, s.step)
+        last = _binop(s.start, gast.Add(), _binop(_binop(trips, gast.Sub(), one), gast.Mult(),
+                                                   s.step))
+        end = _binop(s.start, gast.Sub(), s.step)
+        back = gast.UnaryOp(op=gast.USub(), operand=s.step)
+        out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
+        out.append(for_range(s.var, [last, end, back], body))
+        return out
+
+    def reverse_while(self, s: ir.While, depth: int) -> list[gast.stmt]:
+        out = self.pop_loop_state(s, depth)
+        body = self.reverse_block(s.body, depth + 1)
+        if body:
+            out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
+            out.append(for_range("_", [name(self.counter(s))], body))
+        return out
+
+    # adjoints of single statements -------------------------------------------------------------
+    def adjoint_let(self, s: ir.Let) -> list[gast.stmt]:
+        if s.target not in self.active:
+            return []
+        y_bar = self.bar(s.target)
+        out: list[gast.stmt] = []
+        if s.prim is _GETITEM:
+            x = s.args[0]
+            if self.is_active(x):
+                out.append(aug(subscript(self.bar(x.id), s.index, gast.Store()), "+", name(y_bar)))
+                self.reads([s.index], s.line)
+        elif s.prim is not None:
+            args = [Sym(a) for a in s.args]
+            contributions = s.prim.vjp(Sym(name(y_bar)), Sym(name(s.target)), *args)
+            for k, (arg, c) in enumerate(zip(s.args, contributions, strict=True)):
+                if k not in s.prim.diff or not self.is_active(arg) or c is None or c is ZERO:
+                    continue
+                value = c.node
+                self.reads([value], s.line)
+                arg_bar = self.bar(arg.id)
+                if s.prim.broadcasts:
+                    # the adjoint has the operand's shape: it tells unbroadcast where to sum
+                    value = st_call("unbroadcast", value, name(arg_bar))
+                out.append(aug(arg_bar, "+", value))
+        if s.prim is not _COPY or out:
+            out.append(assign(y_bar, st_call("reset", name(y_bar))))
+        return out
+
+    def adjoint_store(self, s: ir.Store) -> list[gast.stmt]:
+        if s.array not in self.active:
+            return []
+        a_bar = self.bar(s.array)
+        out: list[gast.stmt] = []
+        if self.is_active(s.value):
+            value_bar = self.bar(s.value.id)
+            g = st_call("unbroadcast", subscript(a_bar, s.index), name(value_bar))
+            out.append(aug(value_bar, s.op or "+", g))
+            self.reads([s.index], s.line)
+        if s.op is None:
+            out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
+            self.reads([s.index], s.line)
+        return out
+
+
+def _is_const(node: gast.expr, value: int) -> bool:
+    return isinstance(node, gast.Constant) and node.value == value and type(node.value) is int
+
+
+def _as_load(target: gast.expr) -> gast.expr:
+    if isinstance(target, gast.Name):
+        return name(target.id)
+    return gast.Subscript(value=target.value, slice=target.slice, ctx=gast.Load())
+
+
+def store_param(p: str) -> gast.Name:
+    return gast.Name(id=p, ctx=gast.Param(), annotation=None, type_comment=None)
+
+
+def function_def(fname: str, params: list[gast.Name], body: list[gast.stmt]) -> gast.FunctionDef:
+    args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
+                          kw_defaults=[], kwarg=None, defaults=[])
+    return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])

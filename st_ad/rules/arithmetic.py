@@ -1,0 +1,77 @@
+"""Arithmetic operators: ``+ - * / **`` and unary minus.
+
+Operands may be scalars or arrays of different shapes (numpy broadcasting), so cotangents are
+marked ``broadcasts``: the generator sums each back to its operand's shape.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .registry import Rule, register
+from .sym import np
+
+
+def _add_jvp(z, x, y, dx, dy):
+    return dx + dy
+
+
+def _add_vjp(g, z, x, y):
+    return g, g
+
+
+def _sub_jvp(z, x, y, dx, dy):
+    return dx - dy
+
+
+def _sub_vjp(g, z, x, y):
+    return g, -g
+
+
+def _mul_jvp(z, x, y, dx, dy):
+    return dx * y + x * dy
+
+
+def _mul_vjp(g, z, x, y):
+    return g * y, g * x
+
+
+def _div_jvp(z, x, y, dx, dy):
+    return (dx - z * dy) / y
+
+
+def _div_vjp(g, z, x, y):
+    return g / y, -g * z / y
+
+
+def _pow_jvp(z, x, p, dx, dp):
+    return p * x ** (p - 1) * dx + z * np.log(x) * dp
+
+
+def _pow_vjp(g, z, x, p):
+    return g * p * x ** (p - 1), g * z * np.log(x)
+
+
+def _neg_jvp(z, x, dx):
+    return -dx
+
+
+def _neg_vjp(g, z, x):
+    return (-g,)
+
+
+def _pos_jvp(z, x, dx):
+    return dx
+
+
+def _pos_vjp(g, z, x):
+    return (g,)
+
+
+register([gast.Add], Rule("add", _add_jvp, _add_vjp, diff=(0, 1), broadcasts=True))
+register([gast.Sub], Rule("subtract", _sub_jvp, _sub_vjp, diff=(0, 1), broadcasts=True))
+register([gast.Mult], Rule("multiply", _mul_jvp, _mul_vjp, diff=(0, 1), broadcasts=True))
+register([gast.Div], Rule("divide", _div_jvp, _div_vjp, diff=(0, 1), broadcasts=True))
+register([gast.Pow], Rule("power", _pow_jvp, _pow_vjp, diff=(0, 1), broadcasts=True))
+register([gast.USub], Rule("negative", _neg_jvp, _neg_vjp, diff=(0,)))
+register([gast.UAdd], Rule("positive", _pos_jvp, _pos_vjp, diff=(0,)))

@@ -1,0 +1,95 @@
+"""Adjoint bookkeeping: zero adjoints, resets, and summing a cotangent back to an operand's
+shape ("unbroadcast"). Each dispatches on numba types at compile time."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload, register_jitable
+
+_SCALARS = (types.Float, types.Integer, types.Boolean)
+
+
+def _float_dtype(dtype):
+    return dtype if isinstance(dtype, types.Float) else types.float64
+
+
+def zeros_adj(x):  # pragma: no cover
+    """A zero derivative shaped like ``x``: 0.0 for a scalar, zeros of x's shape for an array."""
+
+
+@overload(zeros_adj, inline="always")
+def _zeros_adj(x):
+    if isinstance(x, types.Float):
+        return lambda x: x * 0.0
+    if isinstance(x, (types.Integer, types.Boolean)):
+        return lambda x: 0.0
+    if isinstance(x, types.Array):
+        dtype = _float_dtype(x.dtype)
+        return lambda x: np.zeros(x.shape, dtype)
+    raise TypingError(f"st_ad: no derivative for a value of type {x}")
+
+
+def reset(x_bar):  # pragma: no cover
+    """Zero an adjoint: a new 0.0 for a scalar, an in-place fill for an array."""
+
+
+@overload(reset, inline="always")
+def _reset(x_bar):
+    if isinstance(x_bar, _SCALARS):
+        return lambda x_bar: x_bar * 0.0
+    if isinstance(x_bar, types.Array):
+
+        def impl(x_bar):
+            x_bar[...] = 0.0
+            return x_bar
+
+        return impl
+    raise TypingError(f"st_ad: cannot reset an adjoint of type {x_bar}")
+
+
+@register_jitable
+def _sum_to_shape(g, x):
+    # Sum g over the axes numpy broadcast x along (leading axes and size-1 axes).
+    nd = g.ndim
+    g_shape = np.array(g.shape)
+    x_shape = np.ones(nd, np.int64)
+    x_shape[nd - x.ndim :] = np.array(x.shape)
+    out = np.zeros(x.size, g.dtype)
+    g_flat = np.ascontiguousarray(g).ravel()
+    for k in range(g.size):
+        rest = k
+        index = 0
+        stride = 1
+        for d in range(nd - 1, -1, -1):
+            i = rest % g_shape[d]
+            rest //= g_shape[d]
+            if x_shape[d] != 1:
+                index += i * stride
+            stride *= x_shape[d]
+        out[index] += g_flat[k]
+    return out.reshape(x.shape)
+
+
+def unbroadcast(g, x):  # pragma: no cover
+    """The cotangent ``g`` of a broadcast result, summed back to the shape of operand ``x``."""
+
+
+@overload(unbroadcast, inline="always")
+def _unbroadcast(g, x):
+    if isinstance(x, _SCALARS):
+        if isinstance(g, types.Array):
+            return lambda g, x: np.sum(g)
+        return lambda g, x: g
+    if isinstance(x, types.Array) and isinstance(g, types.Array):
+        if g.ndim == x.ndim:
+
+            def impl(g, x):
+                if g.shape == x.shape:
+                    return g
+                return _sum_to_shape(g, x)
+
+            return impl
+        return lambda g, x: _sum_to_shape(g, x)
+    return lambda g, x: g

@@ -1,0 +1,58 @@
+"""Cotangents of np.dot / ``@`` for each pair of operand ranks (scalar, 1-D, 2-D)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+_SCALARS = (types.Float, types.Integer)
+
+
+def _rank(t):
+    return 0 if isinstance(t, _SCALARS) else t.ndim
+
+
+def dot_vjp_a(g, a, b):  # pragma: no cover
+    """Cotangent of ``a`` in ``c = np.dot(a, b)`` given the cotangent ``g`` of ``c``."""
+
+
+def dot_vjp_b(g, a, b):  # pragma: no cover
+    """Cotangent of ``b`` in ``c = np.dot(a, b)`` given the cotangent ``g`` of ``c``."""
+
+
+@overload(dot_vjp_a)
+def _dot_vjp_a(g, a, b):
+    ranks = (_rank(a), _rank(b))
+    if ranks[0] == 0:
+        return lambda g, a, b: np.sum(g * b)
+    if ranks[1] == 0:
+        return lambda g, a, b: g * b
+    if ranks == (1, 1):
+        return lambda g, a, b: g * b
+    if ranks == (2, 1):
+        return lambda g, a, b: np.outer(g, b)
+    if ranks == (1, 2):
+        return lambda g, a, b: np.dot(b, g)
+    if ranks == (2, 2):
+        return lambda g, a, b: np.dot(g, np.ascontiguousarray(b.T))
+    raise TypingError(f"st_ad: np.dot of ranks {ranks} is not supported")
+
+
+@overload(dot_vjp_b)
+def _dot_vjp_b(g, a, b):
+    ranks = (_rank(a), _rank(b))
+    if ranks[0] == 0:
+        return lambda g, a, b: g * a
+    if ranks[1] == 0:
+        return lambda g, a, b: np.sum(g * a)
+    if ranks == (1, 1):
+        return lambda g, a, b: g * a
+    if ranks == (2, 1):
+        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), g)
+    if ranks == (1, 2):
+        return lambda g, a, b: np.outer(a, g)
+    if ranks == (2, 2):
+        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), g)
+    raise TypingError(f"st_ad: np.dot of ranks {ranks} is not supported")
