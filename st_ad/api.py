@@ -46,7 +46,9 @@ def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
     text = str(exc)
     where = {}
     if src is not None:
-        where = dict(filename=src.filename, lineno=src.file_line(src.tree), source_line=src.text(src.tree))
+        where = dict(
+            filename=src.filename, lineno=src.file_line(src.tree), source_line=src.text(src.tree)
+        )
     if MARKER + "scalar-output" in text:
         return StAdError(
             "grad and value_and_grad need a function that returns a float scalar",
@@ -80,25 +82,37 @@ def _wrt_names(src: FunctionSource, wrt: Wrt) -> tuple[list[str], bool]:
     names = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise src.error(src.tree, f"wrt={wrt!r}: expected an int position or a parameter "
-                            "name", "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)", cls=StAdError)
+            raise src.error(
+                src.tree,
+                f"wrt={wrt!r}: expected an int position or a parameter name",
+                "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)",
+                cls=StAdError,
+            )
         if isinstance(item, int):
             if not -len(src.params) <= item < len(src.params):
-                raise src.error(src.tree, f"wrt={item} is out of range: {src.name} has "
-                                f"{len(src.params)} parameter(s)",
-                                f"use a position between 0 and {len(src.params) - 1}",
-                                cls=StAdError)
+                raise src.error(
+                    src.tree,
+                    f"wrt={item} is out of range: {src.name} has {len(src.params)} parameter(s)",
+                    f"use a position between 0 and {len(src.params) - 1}",
+                    cls=StAdError,
+                )
             item = src.params[item]
         elif item not in src.params:
-            raise src.error(src.tree, f"wrt={item!r} is not a parameter of {src.name}",
-                            f"choose among {', '.join(src.params)}", cls=StAdError)
+            raise src.error(
+                src.tree,
+                f"wrt={item!r} is not a parameter of {src.name}",
+                f"choose among {', '.join(src.params)}",
+                cls=StAdError,
+            )
         if item in names:
-            raise src.error(src.tree, f"wrt names `{item}` twice", "list each argument once",
-                            cls=StAdError)
+            raise src.error(
+                src.tree, f"wrt names `{item}` twice", "list each argument once", cls=StAdError
+            )
         names.append(item)
     if not names:
-        raise src.error(src.tree, "wrt is empty", "differentiate w.r.t. at least one argument",
-                        cls=StAdError)
+        raise src.error(
+            src.tree, "wrt is empty", "differentiate w.r.t. at least one argument", cls=StAdError
+        )
     return names, isinstance(wrt, tuple)
 
 
@@ -124,7 +138,7 @@ def _reverse_source(p: _Program) -> tuple[str, dict]:
     adjoint = ReverseGenerator(p.fn, p.wrt, p.as_tuple).function(f"{name}_adjoint")
     params = ", ".join(p.fn.params)
     grads = "grads" if p.as_tuple or len(p.wrt) == 1 else "grads"
-    wrappers = f'''
+    wrappers = f"""
 @njit(cache=True)
 def {name}_grad({params}):
     value, {grads} = {name}_adjoint({params}, 1.0)
@@ -141,7 +155,7 @@ def {name}_value_and_grad({params}):
 @njit(cache=True)
 def {name}_vjp({params}, result_bar):
     return {name}_adjoint({params}, result_bar)[1]
-'''
+"""
     return module_source(p.src, p.fn, [adjoint], "adjoint (reverse mode)", wrappers)
 
 

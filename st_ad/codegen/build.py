@@ -20,8 +20,9 @@ def assign(target: str | gast.expr, value: gast.expr) -> gast.Assign:
 
 
 def assign_tuple(targets: list[gast.expr], value: gast.expr) -> gast.Assign:
-    return gast.Assign(targets=[gast.Tuple(elts=targets, ctx=gast.Store())], value=value,
-                       type_comment=None)
+    return gast.Assign(
+        targets=[gast.Tuple(elts=targets, ctx=gast.Store())], value=value, type_comment=None
+    )
 
 
 def aug(target: str | gast.expr, op: str, value: gast.expr) -> gast.AugAssign:
@@ -48,8 +49,9 @@ def range_call(*args: gast.expr) -> gast.Call:
 
 
 def for_range(var: str, args: list[gast.expr], body: list[gast.stmt]) -> gast.For:
-    return gast.For(target=store(var), iter=range_call(*args), body=body, orelse=[],
-                    type_comment=None)
+    return gast.For(
+        target=store(var), iter=range_call(*args), body=body, orelse=[], type_comment=None
+    )
 
 
 class DerivativeNames:

@@ -40,7 +40,7 @@ def unparse(tree: gast.AST) -> str:
         m = _COMMENT_LINE.match(line)
         if m:
             body = ast.literal_eval(m.group(2) + COMMENT + m.group(3) + m.group(2))
-            line = f"{m.group(1)}# {body[len(COMMENT):]}"
+            line = f"{m.group(1)}# {body[len(COMMENT) :]}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -74,7 +74,10 @@ def _is_local(n: str, fn: ir.Function) -> bool:
 
 
 def module_source(
-    src: FunctionSource, fn: ir.Function, functions: list[gast.FunctionDef], kind: str,
+    src: FunctionSource,
+    fn: ir.Function,
+    functions: list[gast.FunctionDef],
+    kind: str,
     wrappers: str,
 ) -> tuple[str, dict[str, object]]:
     globals_, injected = _global_lines(src, fn)
@@ -88,7 +91,9 @@ def module_source(
     ]
     header += globals_
     for n in sorted(injected):
-        header.append(f"# {n}: {type(injected[n]).__name__} from the user's module, bound at import")
+        header.append(
+            f"# {n}: {type(injected[n]).__name__} from the user's module, bound at import"
+        )
     parts = ["\n".join(header), ""]
     for f in functions:
         parts.append("")

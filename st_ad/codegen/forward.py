@@ -105,9 +105,7 @@ class ForwardGenerator:
             if d is not ZERO:
                 return gast.Subscript(value=d.node, slice=s.index, ctx=gast.Load())
         elif s.prim is not None:
-            tangents = [
-                self.tangent(a) if k in s.prim.diff else ZERO for k, a in enumerate(s.args)
-            ]
+            tangents = [self.tangent(a) if k in s.prim.diff else ZERO for k, a in enumerate(s.args)]
             d = s.prim.jvp(Sym(name(s.target)), *(Sym(a) for a in s.args), *tangents)
             if d is not ZERO:
                 return d.node

@@ -125,7 +125,11 @@ class ReverseGenerator:
             body.append(aug(self.bar(fn.result), "+", name(seed)))
             body += self.reverse_block(fn.body, 0)
         grads = [name(self.bar(p)) for p in self.wrt]
-        grad = grads[0] if len(grads) == 1 and not self.as_tuple else gast.Tuple(elts=grads, ctx=gast.Load())
+        grad = (
+            grads[0]
+            if len(grads) == 1 and not self.as_tuple
+            else gast.Tuple(elts=grads, ctx=gast.Load())
+        )
         body.append(gast.Return(value=gast.Tuple(elts=[name(fn.result), grad], ctx=gast.Load())))
         args = [store_param(p) for p in fn.params + [seed]]
         return function_def(fname, args, body)
@@ -162,7 +166,9 @@ class ReverseGenerator:
             return [aug(s.target, s.op, s.value)]
         if isinstance(s, ir.If):
             body = self.forward_block(s.body, depth) or [gast.Pass()]
-            return [gast.If(test=name(s.test), body=body, orelse=self.forward_block(s.orelse, depth))]
+            return [
+                gast.If(test=name(s.test), body=body, orelse=self.forward_block(s.orelse, depth))
+            ]
         if isinstance(s, ir.Break):
             return [gast.If(test=s.flag, body=[gast.Break()], orelse=[])]
         if isinstance(s, ir.For):
@@ -183,7 +189,9 @@ class ReverseGenerator:
             count = st_call("trip_count", s.start, s.stop, s.step)
             need = count if slots == 1 else _binop(count, gast.Mult(), const(slots))
             out.append(comment(f"preallocate the tape: {slots} value(s) per iteration"))
-            out.append(assign("tape", st_call("reserve_slots", name("tape"), name("tape_top"), need)))
+            out.append(
+                assign("tape", st_call("reserve_slots", name("tape"), name("tape_top"), need))
+            )
         out.append(for_range(s.var, [s.start, s.stop, s.step], body))
         out += self.push_loop_state(s, depth)
         return out
@@ -207,8 +215,11 @@ class ReverseGenerator:
             return []
         out = []
         for var in self.loop_state(s):
-            out += self.push(name(var), f"record {var}: the reverse of the loop at line "
-                             f"{s.line} needs it, and the enclosing loop overwrites it")
+            out += self.push(
+                name(var),
+                f"record {var}: the reverse of the loop at line "
+                f"{s.line} needs it, and the enclosing loop overwrites it",
+            )
         return out
 
     def slots_per_iteration(self, body: list[ir.Stmt]) -> int:
@@ -256,8 +267,13 @@ class ReverseGenerator:
                 return []
             self.reads([s.value], s.line)
             value_bar = self.bar(s.value.id)
-            return [aug(value_bar, s.op,
-                        st_call("unbroadcast", name(self.bar(s.target)), name(value_bar)))]
+            return [
+                aug(
+                    value_bar,
+                    s.op,
+                    st_call("unbroadcast", name(self.bar(s.target)), name(value_bar)),
+                )
+            ]
         if isinstance(s, ir.If):
             body = self.reverse_block(s.body, depth)
             orelse = self.reverse_block(s.orelse, depth)
@@ -296,8 +312,9 @@ class ReverseGenerator:
             return out
         else:
             trips = st_call("trip_count", s.start, s.stop, s.step)
-        last = _binop(s.start, gast.Add(), _binop(_binop(trips, gast.Sub(), one), gast.Mult(),
-                                                   s.step))
+        last = _binop(
+            s.start, gast.Add(), _binop(_binop(trips, gast.Sub(), one), gast.Mult(), s.step)
+        )
         end = _binop(s.start, gast.Sub(), s.step)
         back = gast.UnaryOp(op=gast.USub(), operand=s.step)
         out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
@@ -371,7 +388,21 @@ def store_param(p: str) -> gast.Name:
 
 
 def function_def(fname: str, params: list[gast.Name], body: list[gast.stmt]) -> gast.FunctionDef:
-    args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
-                          kw_defaults=[], kwarg=None, defaults=[])
-    return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[], returns=None,
-                            type_comment=None, type_params=[])
+    args = gast.arguments(
+        args=params,
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
+    return gast.FunctionDef(
+        name=fname,
+        args=args,
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )

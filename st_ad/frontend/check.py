@@ -94,5 +94,8 @@ def _check_node(fn: FunctionSource, node: gast.AST) -> None:
     if isinstance(node, gast.Return) and node.value is None:
         raise fn.error(node, "a bare `return` returns None", "return the function's value")
     if isinstance(node, gast.Assign) and len(node.targets) != 1:
-        raise fn.error(node, "chained assignment (a = b = ...) is not supported",
-                       "assign each name in its own statement")
+        raise fn.error(
+            node,
+            "chained assignment (a = b = ...) is not supported",
+            "assign each name in its own statement",
+        )

@@ -25,7 +25,17 @@ from ..rules import lookup
 from .source import MISSING, FunctionSource
 
 # Calls whose value carries no derivative (integers, booleans, shapes).
-_PASSIVE_CALLS = {len, int, bool, range, numpy.int64, numpy.int32, numpy.intp, math.floor, math.ceil}
+_PASSIVE_CALLS = {
+    len,
+    int,
+    bool,
+    range,
+    numpy.int64,
+    numpy.int32,
+    numpy.intp,
+    math.floor,
+    math.ceil,
+}
 _PASSIVE_ATTRS = {"shape", "size", "ndim", "dtype"}
 _METHOD_RULES = {"copy": "copy", "sum": "sum", "dot": "dot"}
 
@@ -389,8 +399,9 @@ class _Lowering:
             if len(args) == 2
             else tuple(args)
         )
-        counted = any(isinstance(b, gast.If) and b.body and isinstance(b.body[0], gast.Break)
-                      for b in s.body)
+        counted = any(
+            isinstance(b, gast.If) and b.body and isinstance(b.body[0], gast.Break) for b in s.body
+        )
         header: list[ir.Let] = []
 
         def snapshot(expr: gast.expr, role: str, needed: bool) -> gast.expr:
@@ -452,7 +463,8 @@ class _Lowering:
             rule = lookup(type(value.op))
             if rule is None:
                 raise self.fn.error(
-                    s, f"the operator {type(value.op).__name__} has no derivative rule",
+                    s,
+                    f"the operator {type(value.op).__name__} has no derivative rule",
                     "use + - * / ** or @",
                 )
             let(gast.BinOp(left=a, op=value.op, right=b), rule, [a, b])
@@ -477,14 +489,23 @@ class _Lowering:
             self.views.add(target)
             let(gast.Attribute(value=base, attr="T", ctx=gast.Load()), lookup("transpose"), [base])
         elif isinstance(value, gast.Attribute):
-            raise self.fn.error(s, f"the attribute `.{value.attr}` is not supported",
-                                "use .T, .shape, .size or .ndim")
+            raise self.fn.error(
+                s,
+                f"the attribute `.{value.attr}` is not supported",
+                "use .T, .shape, .size or .ndim",
+            )
         elif isinstance(value, gast.Tuple):
-            raise self.fn.error(s, "tuples can only be unpacked into names",
-                                "write `a, b = x, y`, or use separate variables")
+            raise self.fn.error(
+                s,
+                "tuples can only be unpacked into names",
+                "write `a, b = x, y`, or use separate variables",
+            )
         else:
-            raise self.fn.error(s, f"{type(value).__name__} expressions are not supported",
-                                "rewrite it with arithmetic, indexing and calls")
+            raise self.fn.error(
+                s,
+                f"{type(value).__name__} expressions are not supported",
+                "rewrite it with arithmetic, indexing and calls",
+            )
 
     def call(self, target: str, value: gast.Call, hint: str, s, out) -> None:
         line, text = self.where(s)
@@ -495,14 +516,16 @@ class _Lowering:
             key = _METHOD_RULES.get(func.attr)
             if key is None or value.keywords or (func.attr != "dot") == bool(value.args):
                 raise self.fn.error(
-                    s, f"the method `.{func.attr}(...)` is not supported",
+                    s,
+                    f"the method `.{func.attr}(...)` is not supported",
                     "use x.copy(), x.sum(), x.dot(y), or the numpy function",
                 )
             receiver = self.atom(func.value, hint, s, out)
             args = [receiver] + [self.atom(a, hint, s, out) for a in value.args]
             call = gast.Call(
                 func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
-                args=args[1:], keywords=[],
+                args=args[1:],
+                keywords=[],
             )
             self._emit(target, call, lookup(key), args, hint, s, out)
             return
@@ -510,13 +533,18 @@ class _Lowering:
         if rule is None:
             raise self._no_rule(func, obj, s)
         if any(isinstance(a, gast.Starred) for a in value.args):
-            raise self.fn.error(s, "starred arguments are not supported", "pass arguments one by one")
+            raise self.fn.error(
+                s, "starred arguments are not supported", "pass arguments one by one"
+            )
         args = [
             self.atom(a, hint, s, out) if k in rule.diff else a for k, a in enumerate(value.args)
         ]
         if rule.diff and value.keywords:
-            raise self.fn.error(s, "keyword arguments to differentiable functions are not "
-                                "supported", "pass them by position")
+            raise self.fn.error(
+                s,
+                "keyword arguments to differentiable functions are not supported",
+                "pass them by position",
+            )
         expr = gast.Call(func=func, args=args, keywords=value.keywords)
         self._emit(target, expr, rule, args, hint, s, out)
 
@@ -641,8 +669,13 @@ def _drop_dead_flags(body: list[ir.Stmt], generated: set[str]) -> None:
     def prune(stmts: list[ir.Stmt]) -> list[ir.Stmt]:
         kept = []
         for s in stmts:
-            if isinstance(s, ir.Let) and s.target in generated and s.target not in read \
-                    and s.prim is None and isinstance(s.expr, gast.Constant):
+            if (
+                isinstance(s, ir.Let)
+                and s.target in generated
+                and s.target not in read
+                and s.prim is None
+                and isinstance(s.expr, gast.Constant)
+            ):
                 continue
             if isinstance(s, ir.If):
                 s.body, s.orelse = prune(s.body), prune(s.orelse)

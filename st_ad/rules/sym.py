@@ -29,13 +29,22 @@ def call(func: gast.expr, *args: gast.expr) -> gast.Call:
     return gast.Call(func=func, args=list(args), keywords=[])
 
 
-_OPS = {"+": gast.Add, "-": gast.Sub, "*": gast.Mult, "/": gast.Div, "**": gast.Pow, "@": gast.MatMult}
+_OPS = {
+    "+": gast.Add,
+    "-": gast.Sub,
+    "*": gast.Mult,
+    "/": gast.Div,
+    "**": gast.Pow,
+    "@": gast.MatMult,
+}
 
 
 def _number(s: Sym):
     node = s.node
-    if isinstance(node, gast.Constant) and isinstance(node.value, numbers.Number) and not isinstance(
-        node.value, bool
+    if (
+        isinstance(node, gast.Constant)
+        and isinstance(node.value, numbers.Number)
+        and not isinstance(node.value, bool)
     ):
         return node.value
     return None
