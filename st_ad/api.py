@@ -182,11 +182,13 @@ def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
 def _transform(f, wrt, argnums, mode: str, entry: str):
     wrt = _resolve_wrt(wrt, argnums)
 
+    try:
+        hash(wrt)
+    except TypeError:
+        raise StAdError(f"wrt={wrt!r}: expected an int, a parameter name or a tuple") from None
+
     def build(func):
-        try:
-            p, module = _module(func, wrt, mode)
-        except TypeError as exc:  # unhashable wrt
-            raise StAdError(f"bad wrt={wrt!r}: {exc}") from None
+        p, module = _module(func, wrt, mode)
         return _as_dispatcher(getattr(module, f"{p.fn.name}_{entry}"), p.src)
 
     return build if f is None else build(f)

@@ -27,6 +27,10 @@ class ForwardGenerator:
         self.wrt = wrt
         self.active = active_names(fn, wrt)
         self.names = DerivativeNames(fn.names)
+        # names updated in place (z += y, z[i] = ...): their tangents must not alias another's
+        self.in_place = {
+            ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
+        }
 
     def dot(self, var: str) -> str:
         return self.names.dot(var)
@@ -66,7 +70,10 @@ class ForwardGenerator:
         if isinstance(s, ir.Let):
             out: list[gast.stmt] = [assign(s.target, s.expr)]
             if s.target in self.active:
-                out.append(assign(self.dot(s.target), self.let_tangent(s)))
+                tangent = self.let_tangent(s)
+                if s.target in self.in_place and isinstance(tangent, gast.Name):
+                    tangent = st_call("keep", tangent)  # a copy: z += y must not change dx
+                out.append(assign(self.dot(s.target), tangent))
             return out
         if isinstance(s, ir.Store):
             target = subscript(s.array, s.index, gast.Store())

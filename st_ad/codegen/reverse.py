@@ -120,6 +120,8 @@ class ReverseGenerator:
                 body.append(assign(self.bar(p), st_call("zeros_adj", name(p))))
         body.append(comment("forward sweep"))
         body += self.forward_block(fn.body, 0)
+        value = self.names.fresh("value")
+        body.append(assign(value, st_call("keep", name(fn.result))))
         body.append(comment("reverse sweep"))
         if fn.result in self.active:
             body.append(aug(self.bar(fn.result), "+", name(seed)))
@@ -130,7 +132,7 @@ class ReverseGenerator:
             if len(grads) == 1 and not self.as_tuple
             else gast.Tuple(elts=grads, ctx=gast.Load())
         )
-        body.append(gast.Return(value=gast.Tuple(elts=[name(fn.result), grad], ctx=gast.Load())))
+        body.append(gast.Return(value=gast.Tuple(elts=[name(value), grad], ctx=gast.Load())))
         args = [store_param(p) for p in fn.params + [seed]]
         return function_def(fname, args, body)
 
@@ -147,9 +149,13 @@ class ReverseGenerator:
                 value = subscript(s.array, s.index) if isinstance(s, ir.Store) else name(target)
                 out += self.push(value, self.why(target, s.line))
             out += self.forward_stmt(s, depth)
+        ending: list[gast.stmt] = []
         for var in self.rec.at_block_end.get(id(stmts), []):
-            out += self.push(name(var), self.why(var, None))
-        return out
+            ending += self.push(name(var), self.why(var, None))
+        if stmts and isinstance(stmts[-1], ir.Break):
+            # record before the loop may exit, so every iteration records the same values
+            return out[:-1] + ending + out[-1:]
+        return out + ending
 
     def forward_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
         if isinstance(s, ir.Let):
@@ -265,7 +271,6 @@ class ReverseGenerator:
         if isinstance(s, ir.Accumulate):
             if not self.is_active(s.value) or s.target not in self.active:
                 return []
-            self.reads([s.value], s.line)
             value_bar = self.bar(s.value.id)
             return [
                 aug(

@@ -70,6 +70,7 @@ class _Names:
 
     def __init__(self, taken: set[str]) -> None:
         self.taken = set(taken)
+        self.generated: set[str] = set()
 
     def fresh(self, base: str) -> str:
         candidate, k = base, 1
@@ -77,6 +78,7 @@ class _Names:
             k += 1
             candidate = f"{base}{k}"
         self.taken.add(candidate)
+        self.generated.add(candidate)
         return candidate
 
 
@@ -152,7 +154,8 @@ class _JumpLowering:
                 out.append(_located(gast.If(test=s.test, body=body_, orelse=orelse), s))
                 jumps = jumps_b | jumps_o
                 if jumps:
-                    return out + self.guarded(body[k + 1 :], jumps, s)
+                    rest, jumps = self.guarded(body[k + 1 :], jumps, s)
+                    return out + rest, jumps
             elif isinstance(s, (gast.For, gast.While)):
                 label = f"L{self.fn.file_line(s)}"
                 flags = (self.names.fresh(f"break_{label}"), self.names.fresh(f"continue_{label}"))
@@ -174,7 +177,8 @@ class _JumpLowering:
                 loop.st_label = label
                 out.append(loop)
                 if self.returned in jumps:
-                    return out + self.guarded(body[k + 1 :], {self.returned}, s)
+                    rest, jumps = self.guarded(body[k + 1 :], {self.returned}, s)
+                    return out + rest, jumps
             else:
                 out.append(s)
         return out, set()
@@ -195,12 +199,17 @@ class _Lowering:
         self.fn = fn
         self.names = names
         self.assigned = assigned
-        self.locals = set(fn.params) | set(assigned)
+        self._locals = set(fn.params) | set(assigned)
         self.loop_vars: list[str] = []
         self.temp_counts: dict[str, int] = {}
         self.views: set[str] = set()
 
     # helpers ---------------------------------------------------------------------------------
+    @property
+    def locals(self) -> set[str]:
+        """The function's own names: parameters, assigned names and generated temporaries."""
+        return self._locals | self.names.generated
+
     def where(self, node: gast.AST) -> tuple[int, str]:
         return self.fn.file_line(node), self.fn.text(node).strip()
 
@@ -599,7 +608,6 @@ def normalize(fn: FunctionSource) -> ir.Function:
     body = jumps.function_body()
     lowering = _Lowering(fn, names, _assigned_names(fn.tree))
     # Flags introduced by pass 1 are locals too.
-    lowering.locals |= names.taken - taken
     ir_body = _BreakAware(lowering).block(body)
     if jumps.simple:
         ret = fn.tree.body[-1]

@@ -156,6 +156,10 @@ def binop(op: str, left: Sym, right: Sym) -> Sym:
     return Sym(gast.BinOp(left=left.node, op=_OPS[op](), right=right.node))
 
 
+# Functions linear in each argument: a structural zero argument makes the whole call zero.
+_MULTILINEAR = {"dot", "matmul", "outer", "inner", "vdot", "sum", "transpose", "trace", "diag"}
+
+
 class _Namespace:
     """``np.cos(x)`` inside a rule builds the call ``np.cos(x)`` in generated code."""
 
@@ -165,6 +169,8 @@ class _Namespace:
     def __getattr__(self, function: str):
         def build(*args: object) -> Sym:
             syms = [lift(a) for a in args]
+            if function in _MULTILINEAR and any(a is ZERO for a in syms):
+                return ZERO
             return Sym(call(attr(name(self._module), function), *(s.node for s in syms)))
 
         build.__name__ = function

@@ -5,7 +5,7 @@ time on the argument types (``numba.extending.overload``), so one generated sour
 scalars and arrays of any rank at no run-time cost.
 """
 
-from .adjoint import reset, unbroadcast, zeros_adj
+from .adjoint import keep, reset, unbroadcast, zeros_adj
 from .checks import assert_differentiable, assert_scalar_output
 from .linalg import dot_vjp_a, dot_vjp_b
 from .tape import new_tape, pop, push, reserve, reserve_slots, trip_count
@@ -15,6 +15,7 @@ __all__ = [
     "assert_scalar_output",
     "dot_vjp_a",
     "dot_vjp_b",
+    "keep",
     "new_tape",
     "pop",
     "push",
