@@ -48,7 +48,17 @@ def range_call(*args: gast.expr) -> gast.Call:
     return call(name("range"), *args)
 
 
+def _is_int(node: gast.expr, value: int) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) is int and node.value == value
+
+
 def for_range(var: str, args: list[gast.expr], body: list[gast.stmt]) -> gast.For:
+    """``for var in range(*args)``, written as a person would (``range(n)``, not
+    ``range(0, n, 1)``)."""
+    if len(args) == 3 and _is_int(args[2], 1):
+        args = args[:2]
+    if len(args) == 2 and _is_int(args[0], 0):
+        args = args[1:]
     return gast.For(
         target=store(var), iter=range_call(*args), body=body, orelse=[], type_comment=None
     )
