@@ -689,8 +689,8 @@ def a_rank3(T, n, m, k):
     for i in range(n):
         for j in range(m):
             for l in range(k):
-                acc += T[i, j, l] * (i + 2 * j - l)
-    return acc + np.sum(T * T * T)
+                acc += T[i, j, l] * (i + 2 * j - l) + T[i, j, l] * T[i, j, l] * T[i, j, l]
+    return acc
 
 
 def a_rank3_grad(T, n, m, k):
@@ -918,6 +918,260 @@ def a_npcopy_ones_like_grad(x):
     g = 2.0 * x + 1.0
     g[1] = 4.0
     return g
+
+
+# --- edge cases -------------------------------------------------------------
+
+
+def s_pow_negative_base(x, n):
+    # constant float exponents and an int-argument exponent on a negative base:
+    # no log(x) may leak into the derivative
+    return x**2.0 + x**3.0 + x**n
+
+
+def s_pow_negative_base_grad(x, n):
+    return 2.0 * x + 3.0 * x * x + n * x ** (n - 1)
+
+
+def s_pow_const_base(x):
+    return 2.0**x + 0.5 ** (x * x)
+
+
+def s_pow_const_base_grad(x):
+    return math.log(2.0) * 2.0**x + 2.0 * x * math.log(0.5) * 0.5 ** (x * x)
+
+
+def s_int_mixing(x, n):
+    return x / n + n / (x * x + 1.0) + (n - 1) * x
+
+
+def s_int_mixing_grad(x, n):
+    return 1.0 / n - 2.0 * n * x / (x * x + 1.0) ** 2 + (n - 1)
+
+
+def s_unused_arg(x, y):
+    return y * y + 1.0
+
+
+def s_unused_arg_grad(x, y):
+    return 0.0
+
+
+def s_chained_compare(x, y):
+    if 0.0 < x < 2.0:
+        z = x * y
+    else:
+        z = x + y
+    if -1.0 <= y <= x:
+        z = z * x
+    return z
+
+
+def s_break_nested(x, n):
+    acc = 0.0
+    for i in range(n):
+        for j in range(n):
+            if j > i:
+                break
+            acc += math.sin(x * (i + 1) + j)
+    return acc
+
+
+def s_break_nested_grad(x, n):
+    return sum((i + 1) * math.cos(x * (i + 1) + j) for i in range(n) for j in range(i + 1))
+
+
+def s_return_nested_loop(x, n):
+    acc = x
+    for i in range(n):
+        for j in range(n):
+            acc = acc * 1.1 + 0.05 * j
+            if acc > 4.0:
+                return acc * acc + i
+    return acc
+
+
+def s_while_continue(x, n):
+    k = 0
+    acc = 0.0
+    while k < n:
+        k += 1
+        if k == 2 or k == 4:
+            continue
+        acc = acc + math.cos(acc + x * k)
+    return acc
+
+
+def s_while_break(x):
+    y = x
+    k = 0
+    while k < 100:
+        y = y * 1.25 + 0.1
+        k += 1
+        if y > 6.0:
+            break
+    return y * k
+
+
+def s_long_loop(x, n):
+    for _ in range(n):
+        x = x + 0.001 * math.sin(x)
+    return x
+
+
+def a_long_overwrite(x, n):
+    y = x.copy()
+    for _ in range(n):
+        for i in range(3):
+            y[i] = y[i] * 0.999 + 0.002 * math.sin(y[i])
+    return np.sum(y * y)
+
+
+def a_negative_index(x, n):
+    return x[-1] * x[0] + x[n - 1] * x[-2] + np.sum(x[-3:-1])
+
+
+def a_negative_index_grad(x, n):
+    g = np.zeros_like(x)
+    g[-1] += x[0]
+    g[0] += x[-1]
+    g[n - 1] += x[-2]
+    g[-2] += x[n - 1]
+    g[-3:-1] += 1.0
+    return g
+
+
+def a_unpack_elements(x):
+    a, b = x[0], x[1]
+    a, b = b * a, a - b
+    return a * b + x[2]
+
+
+def a_unpack_elements_grad(x):
+    x0, x1 = x[0], x[1]
+    # f = x0 x1 (x0 - x1) + x2
+    return np.array([2.0 * x0 * x1 - x1 * x1, x0 * x0 - 2.0 * x0 * x1, 1.0])
+
+
+def a_rebind_arg(x, n):
+    x = x * 2.0
+    x = np.sin(x)
+    acc = 0.0
+    for i in range(n):
+        acc += x[i] * (i + 1)
+    return acc
+
+
+def a_rebind_arg_grad(x, n):
+    return 2.0 * np.cos(2.0 * x) * (np.arange(n) + 1.0)
+
+
+def a_unused_array(x, y):
+    return np.sum(y * y)
+
+
+def a_unused_array_grad(x, y):
+    return np.zeros_like(x)
+
+
+def s_while_data_zero_iter_grad(x):
+    # inputs above 10: the loop body never runs
+    return 2.0 * x
+
+
+def s_int_init_acc(x, n):
+    acc = 0
+    for i in range(n):
+        acc = acc + x * i
+    return acc * x
+
+
+def s_int_init_acc_grad(x, n):
+    # acc = x * n (n - 1) / 2, f = acc * x
+    return n * (n - 1) * x
+
+
+def s_loop_local_after(x, n):
+    acc = 0.0
+    for i in range(n):
+        t = math.sin(x * i)
+        acc += t
+    return acc + t * x
+
+
+def s_range_args(x, a, b, c):
+    acc = 0.0
+    for i in range(a, b, c):
+        acc = acc * 0.5 + math.sin(x * i)
+    return acc
+
+
+def s_while_return(x):
+    k = 0
+    while k < 10:
+        x = x * 1.3
+        k += 1
+        if x > 5.0:
+            return x * k
+    return x
+
+
+def s_break_while_in_for(x, n):
+    acc = 0.0
+    for i in range(n):
+        k = 0
+        while k < 10:
+            acc += math.sin(x * (k + 1))
+            k += 1
+            if k > i:
+                break
+    return acc
+
+
+def s_break_while_in_for_grad(x, n):
+    return sum((k + 1) * math.cos(x * (k + 1)) for i in range(n) for k in range(i + 1))
+
+
+def a_rebind_then_write(x, n):
+    y = x.copy()
+    for k in range(n - 1):
+        y = y * 1.5
+        y[k] = math.sin(y[k]) + y[k + 1]
+    return np.sum(y * y)
+
+
+def a_overlap_slices(x, n):
+    y = np.zeros(n + 1)
+    for i in range(n):
+        y[i : i + 2] += x[i] * y[i] + x[i]
+    return np.sum(y * y)
+
+
+def a_array_in_branch(x, n):
+    if x[0] > 0.0:
+        y = np.zeros(n)
+    else:
+        y = np.ones(n)
+    for i in range(n):
+        y[i] += x[i] * x[i]
+    return np.sum(y * x)
+
+
+def a_array_in_branch_grad(x, n):
+    base = 0.0 if x[0] > 0.0 else 1.0
+    return base + 3.0 * x * x
+
+
+def a_broadcast(A, x):
+    # (3, 4) with (4,) and scalars: cotangents must be summed back to each shape
+    return np.sum(A * x + x * 2.0 - A / (x * x + 1.0))
+
+
+def a_broadcast_grad(A, x):
+    d = x * x + 1.0
+    gA = x - 1.0 / d + np.zeros_like(A)
+    gx = np.sum(A, axis=0) + 2.0 * A.shape[0] + np.sum(A, axis=0) * 2.0 * x / (d * d)
+    return (gA, gx)
 
 
 # ===========================================================================
@@ -1242,6 +1496,70 @@ CASES = [
     # --- extras beyond the core subset list --------------------------------
     Case(a_len_and_sum_method, lambda r: (_u(r, -1, 1, 5),), 0, a_len_and_sum_method_grad),
     Case(a_npcopy_ones_like, lambda r: (_u(r, -1, 1, 4),), 0, a_npcopy_ones_like_grad),
+    # --- edge cases ---------------------------------------------------------
+    Case(s_pow_negative_base, lambda r: (_u(r, -2, -0.5), 3), 0, s_pow_negative_base_grad),
+    Case(s_pow_const_base, lambda r: (_u(r, -2, 2),), 0, s_pow_const_base_grad),
+    Case(s_int_mixing, lambda r: (_u(r, -2, 2), 3), 0, s_int_mixing_grad),
+    Case(s_unused_arg, lambda r: (_u(r, -2, 2), _u(r, -2, 2)), 0, s_unused_arg_grad),
+    Case(
+        s_chained_compare,
+        lambda r: (_u(r, 0.5, 1.5), _u(r, -0.5, 0.3)),
+        (0, 1),
+        name="s_chained_compare_true",
+    ),
+    Case(
+        s_chained_compare,
+        lambda r: (_u(r, 2.5, 3.0), _u(r, 3.5, 4.0)),
+        (0, 1),
+        name="s_chained_compare_false",
+    ),
+    Case(s_break_nested, lambda r: (_u(r, -1, 1), 4), 0, s_break_nested_grad),
+    Case(s_return_nested_loop, lambda r: (1.3, 4), robust=False),
+    Case(
+        s_return_nested_loop,
+        lambda r: (0.5, 2),
+        name="s_return_nested_loop_falls_through",
+        robust=False,
+    ),
+    Case(s_while_continue, lambda r: (_u(r, -1, 1), 6)),
+    Case(s_while_break, lambda r: (1.0,), robust=False),
+    Case(s_long_loop, lambda r: (_u(r, -2, 2), 5000)),
+    Case(a_long_overwrite, lambda r: (_u(r, -1, 1, 3), 400)),
+    Case(a_negative_index, lambda r: (_u(r, -1, 1, 5), 3), 0, a_negative_index_grad),
+    Case(a_unpack_elements, lambda r: (_u(r, -1, 1, 3),), 0, a_unpack_elements_grad),
+    Case(a_rebind_arg, lambda r: (_u(r, -1, 1, 4), 4), 0, a_rebind_arg_grad),
+    Case(a_unused_array, lambda r: (_u(r, -1, 1, 3), _u(r, -1, 1, 3)), 0, a_unused_array_grad),
+    Case(
+        s_while_data,
+        lambda r: (_u(r, 10.5, 12),),
+        0,
+        s_while_data_zero_iter_grad,
+        name="s_while_data_zero_iter",
+    ),
+    Case(s_int_init_acc, lambda r: (_u(r, -2, 2), 5), 0, s_int_init_acc_grad),
+    Case(s_loop_local_after, lambda r: (_u(r, -1, 1), 5)),
+    Case(s_range_args, lambda r: (_u(r, -1, 1), 1, 8, 2), name="s_range_args_pos_step"),
+    Case(s_range_args, lambda r: (_u(r, -1, 1), 7, 0, -2), name="s_range_args_neg_step"),
+    Case(s_while_return, lambda r: (1.0,), robust=False),
+    Case(s_while_return, lambda r: (0.05,), name="s_while_return_falls_through", robust=False),
+    Case(s_break_while_in_for, lambda r: (_u(r, -1, 1), 4), 0, s_break_while_in_for_grad),
+    Case(a_rebind_then_write, lambda r: (_u(r, -1, 1, 5), 5)),
+    Case(a_overlap_slices, lambda r: (_u(r, -1, 1, 5), 5)),
+    Case(
+        a_array_in_branch,
+        lambda r: (_u(r, 0.2, 1, 4), 4),
+        0,
+        a_array_in_branch_grad,
+        name="a_array_in_branch_zeros",
+    ),
+    Case(
+        a_array_in_branch,
+        lambda r: (-_u(r, 0.2, 1, 4), 4),
+        0,
+        a_array_in_branch_grad,
+        name="a_array_in_branch_ones",
+    ),
+    Case(a_broadcast, lambda r: (_u(r, -1, 1, 3, 4), _u(r, -1, 1, 4)), (0, 1), a_broadcast_grad),
     # --- array outputs (jvp / vjp) -------------------------------------------
     Case(v_elementwise, lambda r: (_u(r, -1, 1, 5),), vector=True),
     Case(v_prefix_product, lambda r: (_u(r, 0.5, 1.5, 6), 6), vector=True),
