@@ -40,15 +40,26 @@ class Dispatcher(CPUDispatcher):
             return super()._compile_for_args(*args, **kws)
         except NumbaError as exc:
             raise _translate(exc, self.st_source) from None
+        except ImportError as exc:  # numba's np.dot and @ need scipy's BLAS
+            where = _where(self.st_source)
+            raise StAdError(
+                f"numba needs a missing package to compile this function: {exc}",
+                hint="pip install scipy (numba uses its BLAS for np.dot and @)",
+                **where,
+            ) from None
+
+
+def _where(src: FunctionSource | None) -> dict:
+    if src is None:
+        return {}
+    return dict(
+        filename=src.filename, lineno=src.file_line(src.tree), source_line=src.text(src.tree)
+    )
 
 
 def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
     text = str(exc)
-    where = {}
-    if src is not None:
-        where = dict(
-            filename=src.filename, lineno=src.file_line(src.tree), source_line=src.text(src.tree)
-        )
+    where = _where(src)
     if MARKER + "scalar-output" in text:
         return StAdError(
             "grad and value_and_grad need a function that returns a float scalar",

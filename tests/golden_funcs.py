@@ -6,6 +6,6 @@ import math
 def damped_sum(x, n):
     s = 0.0
     for i in range(n):
-        t = math.sin(x[i])
+        t = math.sin(x[i] * s + 1.0)
         s += t * t
     return s

@@ -10,6 +10,11 @@ must be stored when the forward sweep overwrites it before the reverse sweep rea
   old value, not even a type to allocate), so the value at the end of that block is recorded
   there and restored when the reverse sweep enters the block. A first assignment that runs at
   most once needs nothing.
+
+Recording is not always the cheapest way back. A value computed in a loop body only from
+values that never change (parameters and arrays nothing writes to, the loop counters, other
+such values) is recomputed when the reverse sweep enters the body instead of being recorded:
+a few flops cost less than a store and a load through memory (Lennard-Jones pair terms).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class Recording:
     before: set[int] = field(default_factory=set)  # id(stmt): record before it runs
     at_block_end: dict[int, list[str]] = field(default_factory=dict)  # id(block) -> names
     first_defs: set[int] = field(default_factory=set)  # id(stmt) of first assignments
+    recompute: dict[int, list[ir.Let]] = field(default_factory=dict)  # id(block) -> statements
 
 
 def _count_defs(body: list[ir.Stmt]) -> dict[str, int]:
@@ -33,6 +39,18 @@ def _count_defs(body: list[ir.Stmt]) -> dict[str, int]:
         if name is not None:
             counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _outside_loops(body: list[ir.Stmt]) -> set[str]:
+    """Names bound by some statement that is not inside a loop."""
+    found: set[str] = set()
+    for s in body:
+        name = ir.defined_name(s)
+        if name is not None:
+            found.add(name)
+        if isinstance(s, ir.If):
+            found |= _outside_loops(s.body) | _outside_loops(s.orelse)
+    return found
 
 
 def first_definitions(fn: ir.Function) -> set[int]:
@@ -63,8 +81,10 @@ def record(fn: ir.Function, needed: set[str]) -> Recording:
     """Decide what the forward sweep records, given the names the reverse sweep reads."""
     rec = Recording(first_defs=first_definitions(fn))
     defs = _count_defs(fn.body)
+    # bound once, outside every loop: the value never changes once the loops run
+    constant = {n for n in _outside_loops(fn.body) if defs.get(n) == 1}
 
-    def visit(stmts: list[ir.Stmt], in_loop: bool, top: bool) -> None:
+    def visit(stmts: list[ir.Stmt], in_loop: bool, top: bool, counters: set[str]) -> None:
         end: list[str] = []
         for s in stmts:
             name = ir.defined_name(s)
@@ -74,12 +94,58 @@ def record(fn: ir.Function, needed: set[str]) -> Recording:
                 elif not top and (in_loop or defs.get(name, 0) > 1) and name not in end:
                     end.append(name)
             if isinstance(s, ir.If):
-                visit(s.body, in_loop, False)
-                visit(s.orelse, in_loop, False)
-            elif isinstance(s, (ir.For, ir.While)):
-                visit(s.body, True, False)
+                visit(s.body, in_loop, False, counters)
+                visit(s.orelse, in_loop, False, counters)
+            elif isinstance(s, ir.For):
+                visit(s.body, True, False, counters | {s.var})
+            elif isinstance(s, ir.While):
+                visit(s.body, True, False, counters)
+        if end and in_loop:
+            replay = _recomputable(stmts, end, defs, counters | constant)
+            if replay:
+                rec.recompute[id(stmts)] = replay
+                done = {let.target for let in replay}
+                end = [v for v in end if v not in done]
         if end:
             rec.at_block_end[id(stmts)] = end
 
-    visit(fn.body, False, True)
+    visit(fn.body, False, True, set())
     return rec
+
+
+def _recomputable(
+    block: list[ir.Stmt], wanted: list[str], defs: dict[str, int], counters: set[str]
+) -> list[ir.Let]:
+    """The statements of ``block`` that recompute as many ``wanted`` names as possible from
+    values that cannot have changed, in program order."""
+    lets: dict[str, ir.Let] = {}
+    for s in block:
+        if isinstance(s, ir.Let) and defs.get(s.target, 0) == 1:
+            lets[s.target] = s
+    order = {id(s): k for k, s in enumerate(block)}
+    memo: dict[str, bool] = {}
+
+    def ok(var: str, before: int) -> bool:
+        if var in counters or var not in defs:
+            return True  # a loop counter restored by the reverse loop, or a constant
+        let = lets.get(var)
+        if let is None or order[id(let)] >= before:
+            return False
+        if var not in memo:
+            memo[var] = False  # guards against cycles
+            memo[var] = all(ok(n, order[id(let)]) for n in ir.names_in(let.expr))
+        return memo[var]
+
+    chosen: set[str] = set()
+
+    def take(var: str) -> None:
+        let = lets.get(var)
+        if let is not None and var not in chosen:
+            chosen.add(var)
+            for n in ir.names_in(let.expr):
+                take(n)
+
+    for var in wanted:
+        if var in lets and ok(var, len(block)):
+            take(var)
+    return [s for s in block if isinstance(s, ir.Let) and s.target in chosen]

@@ -245,6 +245,12 @@ class ReverseGenerator:
         out: list[gast.stmt] = []
         for var in reversed(self.rec.at_block_end.get(id(stmts), [])):
             out.append(self.pop(store(var)))
+        replay = self.rec.recompute.get(id(stmts), [])
+        if replay:
+            out.append(comment("recompute this iteration's values (cheaper than recording them)"))
+        for let in replay:
+            out.append(assign(let.target, let.expr))
+            self.reads([let.expr], let.line)
         last_line = None
         for s in reversed(stmts):
             adjoint = self.reverse_stmt(s, depth)

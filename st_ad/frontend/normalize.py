@@ -93,6 +93,19 @@ def _always_returns(body: list[gast.stmt]) -> bool:
     return False
 
 
+def _bound_outside_loops(body: list[gast.stmt]) -> set[str]:
+    """Names bound by a statement that is not inside a loop."""
+    found: set[str] = set()
+    for s in body:
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            for t in targets:
+                found |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
+        elif isinstance(s, gast.If):
+            found |= _bound_outside_loops(s.body) | _bound_outside_loops(s.orelse)
+    return found
+
+
 def _assigned_names(tree: gast.FunctionDef) -> dict[str, int]:
     """How many statements bind each name (loop headers included)."""
     counts: dict[str, int] = {}
@@ -200,6 +213,10 @@ class _Lowering:
         self.names = names
         self.assigned = assigned
         self._locals = set(fn.params) | set(assigned)
+        # bound once, outside every loop: constant while any loop runs
+        self.constant = {
+            n for n in _bound_outside_loops(fn.tree.body) if assigned.get(n) == 1
+        } - set(fn.params)
         self.loop_vars: list[str] = []
         self.temp_counts: dict[str, int] = {}
         self.views: set[str] = set()
@@ -225,6 +242,8 @@ class _Lowering:
         for n in gast.walk(expr):
             if isinstance(n, gast.Name):
                 if n.id in self.loop_vars and self.assigned.get(n.id, 0) == 1:
+                    continue
+                if n.id in self.constant:
                     continue
                 if n.id in self.assigned:
                     return False

@@ -7,6 +7,7 @@ import numpy as np
 from numba import types
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
+from numba.np.numpy_support import as_dtype
 
 _SCALARS = (types.Float, types.Integer, types.Boolean)
 
@@ -19,12 +20,16 @@ def zeros_adj(x):  # pragma: no cover
     """A zero derivative shaped like ``x``: 0.0 for a scalar, zeros of x's shape for an array."""
 
 
+def _zero(t):
+    """A literal zero of float type ``t`` (``x * 0.0`` would not fold: it is NaN for inf)."""
+    return as_dtype(t).type(0.0) if isinstance(t, types.Float) else 0.0
+
+
 @overload(zeros_adj, inline="always")
 def _zeros_adj(x):
-    if isinstance(x, types.Float):
-        return lambda x: x * 0.0
-    if isinstance(x, (types.Integer, types.Boolean)):
-        return lambda x: 0.0
+    if isinstance(x, _SCALARS):
+        zero = _zero(x)
+        return lambda x: zero
     if isinstance(x, types.Array):
         dtype = _float_dtype(x.dtype)
         return lambda x: np.zeros(x.shape, dtype)
@@ -50,7 +55,8 @@ def reset(x_bar):  # pragma: no cover
 @overload(reset, inline="always")
 def _reset(x_bar):
     if isinstance(x_bar, _SCALARS):
-        return lambda x_bar: x_bar * 0.0
+        zero = _zero(x_bar)
+        return lambda x_bar: zero
     if isinstance(x_bar, types.Array):
 
         def impl(x_bar):
