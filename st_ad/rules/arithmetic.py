@@ -9,7 +9,7 @@ from __future__ import annotations
 import gast
 
 from .registry import Rule, register
-from .sym import np
+from .sym import np, number
 
 
 def _add_jvp(z, x, y, dx, dy):
@@ -41,6 +41,8 @@ def _div_jvp(z, x, y, dx, dy):
 
 
 def _div_vjp(g, z, x, y):
+    if number(x) == 1:  # z = 1 / y: dz/dy = -z^2, with no second division
+        return g * z, -g * z * z
     return g / y, -g * z / y
 
 

@@ -39,7 +39,7 @@ _OPS = {
 }
 
 
-def _number(s: Sym):
+def number(s: Sym):
     node = s.node
     if (
         isinstance(node, gast.Constant)
@@ -103,7 +103,7 @@ class Sym:
     def __neg__(self) -> Sym:
         if self is ZERO:
             return ZERO
-        value = _number(self)
+        value = number(self)
         if value is not None:
             return Sym(const(-value))
         return Sym(gast.UnaryOp(op=gast.USub(), operand=self.node))
@@ -137,7 +137,7 @@ def lift(value: object) -> Sym:
 
 
 def binop(op: str, left: Sym, right: Sym) -> Sym:
-    a, b = _number(left), _number(right)
+    a, b = number(left), number(right)
     if left is ZERO or right is ZERO:
         if op == "+":
             return right if left is ZERO else left
