@@ -146,28 +146,36 @@ def _program(func: Callable, wrt: Wrt) -> _Program:
 
 def _reverse_source(p: _Program) -> tuple[str, dict]:
     name = p.fn.name
-    adjoint = ReverseGenerator(p.fn, p.wrt, p.as_tuple).function(f"{name}_adjoint")
     params = ", ".join(p.fn.params)
-    grads = "grads" if p.as_tuple or len(p.wrt) == 1 else "grads"
+    generator = ReverseGenerator(p.fn, p.wrt, p.as_tuple)
+    functions = [generator.function(f"{name}_adjoint")]
+    if generator.has_dead_code():
+        # grad does not return the value: a second adjoint skips the work only it needs
+        functions.append(generator.function(f"{name}_adjoint_grad", with_value=False))
+        grad_body = f"return {name}_adjoint_grad({params}, 1.0)"
+    else:
+        grad_body = (
+            f"value, grads = {name}_adjoint({params}, 1.0)\n"
+            "    st.assert_scalar_output(value)\n"
+            "    return grads"
+        )
     wrappers = f"""
 @njit(cache=True)
 def {name}_grad({params}):
-    value, {grads} = {name}_adjoint({params}, 1.0)
-    st.assert_scalar_output(value)
-    return {grads}
+    {grad_body}
 
 
 @njit(cache=True)
 def {name}_value_and_grad({params}):
-    value, {grads} = {name}_adjoint({params}, 1.0)
-    return st.assert_scalar_output(value), {grads}
+    value, grads = {name}_adjoint({params}, 1.0)
+    return st.assert_scalar_output(value), grads
 
 
 @njit(cache=True)
 def {name}_vjp({params}, result_bar):
     return {name}_adjoint({params}, result_bar)[1]
 """
-    return module_source(p.src, p.fn, [adjoint], "adjoint (reverse mode)", wrappers)
+    return module_source(p.src, p.fn, functions, "adjoint (reverse mode)", wrappers)
 
 
 def _forward_source(p: _Program) -> tuple[str, dict]:

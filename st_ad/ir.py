@@ -128,3 +128,22 @@ def defined_name(s: Stmt) -> str | None:
     if isinstance(s, Store):
         return s.array
     return None
+
+
+def names_read(s: Stmt) -> set[str]:
+    """Names a statement reads (its own nested statements excluded)."""
+    if isinstance(s, Let):
+        return names_in(s.expr)
+    if isinstance(s, Store):
+        return names_in(s.index) | names_in(s.value) | {s.array}
+    if isinstance(s, Accumulate):
+        return names_in(s.value) | {s.target}
+    if isinstance(s, If):
+        return {s.test}
+    if isinstance(s, For):
+        return names_in(s.start) | names_in(s.stop) | names_in(s.step)
+    if isinstance(s, While):
+        return {s.test}
+    if isinstance(s, Break):
+        return names_in(s.flag)
+    return set()

@@ -77,12 +77,17 @@ def first_definitions(fn: ir.Function) -> set[int]:
     return firsts
 
 
-def record(fn: ir.Function, needed: set[str]) -> Recording:
-    """Decide what the forward sweep records, given the names the reverse sweep reads."""
+def record(fn: ir.Function, needed: set[str], active: frozenset[str] = frozenset()) -> Recording:
+    """Decide what the forward sweep records, given the names the reverse sweep reads.
+
+    Active values of a loop body that can be recomputed are, even if the reverse sweep does
+    not read them: their adjoints are then created in the reverse sweep, and a gradient that
+    does not return the function's value can skip the forward loop altogether."""
     rec = Recording(first_defs=first_definitions(fn))
     defs = _count_defs(fn.body)
     # bound once, outside every loop: the value never changes once the loops run
     constant = {n for n in _outside_loops(fn.body) if defs.get(n) == 1}
+    reads = _read_counts(fn.body)
 
     def visit(stmts: list[ir.Stmt], in_loop: bool, top: bool, counters: set[str]) -> None:
         end: list[str] = []
@@ -100,8 +105,15 @@ def record(fn: ir.Function, needed: set[str]) -> Recording:
                 visit(s.body, True, False, counters | {s.var})
             elif isinstance(s, ir.While):
                 visit(s.body, True, False, counters)
-        if end and in_loop:
-            replay = _recomputable(stmts, end, defs, counters | constant)
+        wanted = end + [
+            s.target
+            for s in stmts
+            if isinstance(s, ir.Let) and s.target in active and id(s) in rec.first_defs
+        ]
+        if wanted and in_loop:
+            inner = _read_counts(stmts)
+            local = [v for v in wanted if reads.get(v, 0) == inner.get(v, 0)]
+            replay = _recomputable(stmts, local, defs, counters | constant)
             if replay:
                 rec.recompute[id(stmts)] = replay
                 done = {let.target for let in replay}
@@ -111,6 +123,14 @@ def record(fn: ir.Function, needed: set[str]) -> Recording:
 
     visit(fn.body, False, True, set())
     return rec
+
+
+def _read_counts(stmts: list[ir.Stmt]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in ir.walk(stmts):
+        for n in ir.names_read(s):
+            counts[n] = counts.get(n, 0) + 1
+    return counts
 
 
 def _recomputable(

@@ -56,7 +56,7 @@ class ReverseGenerator:
         # iterate to the fixed point.
         needed: set[str] = set()
         while True:
-            self.rec = record(fn, needed)
+            self.rec = record(fn, needed, frozenset(self.active))
             self.readers = {}
             self.reverse_block(fn.body, 0)
             now = set(self.readers)
@@ -64,6 +64,9 @@ class ReverseGenerator:
                 break
             needed |= now
         self.needed = needed
+        # values recomputed by the reverse sweep get their adjoints there, too
+        self.replayed = {id(let) for lets in self.rec.recompute.values() for let in lets}
+        self.kept: set[int] | None = None  # forward-sweep statements to emit (None: all)
 
     # names -----------------------------------------------------------------------------------
     def is_active(self, node: gast.expr) -> bool:
@@ -105,8 +108,47 @@ class ReverseGenerator:
         return f"record {var}: {where}; the adjoint of line {read} reads it"
 
     # the generated function --------------------------------------------------------------------
-    def function(self, fname: str) -> gast.FunctionDef:
+    def live_statements(self) -> set[int]:
+        """id() of the forward-sweep statements a gradient needs when the function's value is
+        not returned: those computing what the reverse sweep reads, and the first assignment
+        of each active name (which creates its adjoint)."""
+        replayed = {let.target for lets in self.rec.recompute.values() for let in lets}
+        wanted = self.needed - replayed  # the reverse sweep recomputes those itself
+        kept: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for s in ir.walk(self.fn.body):
+                if id(s) not in kept and self._keeps(s, wanted, kept):
+                    kept.add(id(s))
+                    wanted |= ir.names_read(s)
+                    changed = True
+        return kept
+
+    def _keeps(self, s: ir.Stmt, wanted: set[str], kept: set[int]) -> bool:
+        if isinstance(s, (ir.Break, ir.While)):
+            return True
+        if isinstance(s, ir.If):
+            return any(id(c) in kept for c in ir.walk(s.body + s.orelse))
+        if isinstance(s, ir.For):
+            return s.counted or any(id(c) in kept for c in ir.walk(s.body))
+        if ir.defined_name(s) in wanted:
+            return True
+        return (
+            isinstance(s, ir.Let)
+            and s.target in self.active
+            and id(s) in self.rec.first_defs
+            and id(s) not in self.replayed
+        )
+
+    def has_dead_code(self) -> bool:
+        return len(self.live_statements()) < sum(1 for _ in ir.walk(self.fn.body))
+
+    def function(self, fname: str, with_value: bool = True) -> gast.FunctionDef:
+        """The adjoint: returns ``(value, gradients)``, or only the gradients with
+        ``with_value=False`` (then the forward sweep skips what only the value needs)."""
         fn = self.fn
+        self.kept = None if with_value else self.live_statements()
         seed = self.names.fresh("result_bar")
         body: list[gast.stmt] = [
             assign("tape", st_call("new_tape")),
@@ -121,10 +163,15 @@ class ReverseGenerator:
         body.append(comment("forward sweep"))
         body += self.forward_block(fn.body, 0)
         value = self.names.fresh("value")
-        body.append(assign(value, st_call("keep", name(fn.result))))
+        if with_value:
+            body.append(assign(value, st_call("keep", name(fn.result))))
         body.append(comment("reverse sweep"))
         if fn.result in self.active:
             body.append(aug(self.bar(fn.result), "+", name(seed)))
+            if not with_value:  # the result's adjoint has the result's type
+                body.append(
+                    gast.Expr(value=st_call("assert_scalar_output", name(self.bar(fn.result))))
+                )
             body += self.reverse_block(fn.body, 0)
         grads = [name(self.bar(p)) for p in self.wrt]
         grad = (
@@ -132,7 +179,9 @@ class ReverseGenerator:
             if len(grads) == 1 and not self.as_tuple
             else gast.Tuple(elts=grads, ctx=gast.Load())
         )
-        body.append(gast.Return(value=gast.Tuple(elts=[name(value), grad], ctx=gast.Load())))
+        returned = gast.Tuple(elts=[name(value), grad], ctx=gast.Load()) if with_value else grad
+        body.append(gast.Return(value=returned))
+        self.kept = None
         args = [store_param(p) for p in fn.params + [seed]]
         return function_def(fname, args, body)
 
@@ -141,6 +190,8 @@ class ReverseGenerator:
         out: list[gast.stmt] = []
         last_line = None
         for s in stmts:
+            if self.kept is not None and id(s) not in self.kept:
+                continue
             if s.line != last_line and not isinstance(s, ir.Break):
                 out.append(comment(f"line {s.line}: {s.text}"))
                 last_line = s.line
@@ -160,7 +211,8 @@ class ReverseGenerator:
     def forward_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
         if isinstance(s, ir.Let):
             out = [assign(s.target, s.expr)]
-            if s.target in self.active and id(s) in self.rec.first_defs:
+            replayed = id(s) in self.replayed
+            if s.target in self.active and id(s) in self.rec.first_defs and not replayed:
                 out.append(assign(self.bar(s.target), st_call("zeros_adj", name(s.target))))
             return out
         if isinstance(s, ir.Store):
@@ -251,6 +303,9 @@ class ReverseGenerator:
         for let in replay:
             out.append(assign(let.target, let.expr))
             self.reads([let.expr], let.line)
+        for let in replay:
+            if let.target in self.active:
+                out.append(assign(self.bar(let.target), st_call("zeros_adj", name(let.target))))
         last_line = None
         for s in reversed(stmts):
             adjoint = self.reverse_stmt(s, depth)
