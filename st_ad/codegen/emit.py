@@ -4,6 +4,7 @@ content-addressed file (numba's ``cache=True`` needs a real file), imported and 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.util
 import numbers
@@ -104,9 +105,22 @@ def module_source(
     return "\n".join(parts).rstrip() + "\n", injected
 
 
+@functools.cache
+def _runtime_fingerprint() -> str:
+    """A hash of the runtime helpers' source. numba's on-disk cache of a generated module is
+    keyed by that module's file only, so a change to a helper it calls must give it a new
+    file name, or numba would run machine code compiled against the old helper."""
+    runtime = Path(__file__).resolve().parent.parent / "runtime"
+    digest = hashlib.sha256()
+    for path in sorted(runtime.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def load_module(source: str, stem: str, injected: dict[str, object]) -> types.ModuleType:
     """Write ``source`` to the cache (content-addressed, atomically) and import it."""
-    digest = hashlib.sha256((VERSION + source).encode()).hexdigest()[:16]
+    key = VERSION + _runtime_fingerprint() + source
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     directory = cache_dir() / "generated"
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{stem}_{digest}.py"

@@ -371,8 +371,8 @@ class ReverseGenerator:
             trips: gast.expr = name(self.counter(s))
         elif _is_const(s.step, 1):
             start = s.start
-            last = _binop(s.stop, gast.Sub(), one)
-            end = const(-1) if _is_const(start, 0) else _binop(start, gast.Sub(), one)
+            last = _minus_one(s.stop)
+            end = _minus_one(start)
             out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
             out.append(for_range(s.var, [last, end, const(-1)], body))
             return out
@@ -437,6 +437,15 @@ class ReverseGenerator:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index], s.line)
         return out
+
+
+def _minus_one(node: gast.expr) -> gast.expr:
+    """``node - 1``, folded where it is a constant or ends in ``+ 1``: ``i + 1 - 1`` is ``i``."""
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return const(node.value - 1)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add) and _is_const(node.right, 1):
+        return node.left
+    return _binop(node, gast.Sub(), const(1))
 
 
 def _is_const(node: gast.expr, value: int) -> bool:
