@@ -12,7 +12,6 @@ Two passes:
 
 from __future__ import annotations
 
-import builtins
 import copy
 import math
 import types
@@ -296,6 +295,8 @@ class _Lowering:
             self.assign(s.targets[0], s.value, s, out)
         elif isinstance(s, gast.AugAssign):
             self.aug_assign(s, out)
+        elif isinstance(s, gast.If) and s.body and isinstance(s.body[0], gast.Break):
+            out.append(ir.Break(line, text, s.test))  # `if flag: break`, left by pass 1
         elif isinstance(s, gast.If):
             test = self.condition(s.test, s, out)
             out.append(ir.If(line, text, test, self.block(s.body), self.block(s.orelse)))
@@ -308,6 +309,8 @@ class _Lowering:
             out.extend(test_body)
             body = self.block(s.body)
             out.append(ir.While(line, text, test, test_body, body, label))
+        elif isinstance(s, gast.Return):
+            return  # pass 1 leaves only the final return; normalize() reads its value
         elif isinstance(s, gast.Break):
             raise AssertionError("break survives jump lowering only inside `if flag: break`")
         elif isinstance(s, gast.Expr):
@@ -620,14 +623,12 @@ def ast_text(node: gast.AST) -> str:
 def normalize(fn: FunctionSource) -> ir.Function:
     """The normalised program of ``fn``."""
     taken = {n.id for n in gast.walk(fn.tree) if isinstance(n, gast.Name)} | set(fn.params)
-    taken |= set(dir(builtins)) & {"np", "st", "math", "numba", "tape", "tape_top"}
-    taken |= {"np", "st", "math", "njit", "tape", "tape_top"}
+    taken |= {"np", "st", "math", "njit", "tape", "tape_top"}  # what generated code uses
     names = _Names(taken)
     jumps = _JumpLowering(fn, names)
     body = jumps.function_body()
     lowering = _Lowering(fn, names, _assigned_names(fn.tree))
-    # Flags introduced by pass 1 are locals too.
-    ir_body = _BreakAware(lowering).block(body)
+    ir_body = lowering.block(body)
     if jumps.simple:
         ret = fn.tree.body[-1]
         result = _result_of(lowering, ret, ir_body)
@@ -643,28 +644,6 @@ def normalize(fn: FunctionSource) -> ir.Function:
         line=fn.file_line(fn.tree),
         filename=fn.filename,
     )
-
-
-class _BreakAware:
-    """Runs pass 2, handling the return at the end and `if flag: break`."""
-
-    def __init__(self, lowering: _Lowering) -> None:
-        self.lowering = lowering
-        original = lowering.stmt
-
-        def stmt(s, out):
-            if isinstance(s, gast.Return):
-                return  # the final return is handled by normalize()
-            if isinstance(s, gast.If) and s.body and isinstance(s.body[0], gast.Break):
-                line, text = lowering.where(s)
-                out.append(ir.Break(line, text, s.test))
-                return
-            original(s, out)
-
-        lowering.stmt = stmt
-
-    def block(self, body):
-        return self.lowering.block(body)
 
 
 def _result_of(lowering: _Lowering, ret: gast.Return, ir_body: list[ir.Stmt]) -> str:

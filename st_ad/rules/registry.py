@@ -57,7 +57,7 @@ def scalar_rule(keys: Iterable[object], partial: Callable, name: str) -> Rule:
     )
 
 
-def no_derivative(keys: Iterable[object], name: str, nargs: int = 1) -> Rule:
+def no_derivative(keys: Iterable[object], name: str) -> Rule:
     """A primitive whose value does not depend differentiably on its arguments."""
     return register(
         keys,
