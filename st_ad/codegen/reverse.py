@@ -445,6 +445,13 @@ def _minus_one(node: gast.expr) -> gast.expr:
         return const(node.value - 1)
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add) and _is_const(node.right, 1):
         return node.left
+    if (
+        isinstance(node, gast.BinOp)
+        and isinstance(node.op, gast.Sub)
+        and isinstance(node.right, gast.Constant)
+        and type(node.right.value) is int
+    ):
+        return _binop(node.left, gast.Sub(), const(node.right.value + 1))
     return _binop(node, gast.Sub(), const(1))
 
 

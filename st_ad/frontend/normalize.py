@@ -290,6 +290,7 @@ class _Lowering:
         return out
 
     def stmt(self, s: gast.stmt, out: list[ir.Stmt]) -> None:
+        self.seen: dict[str, str] = {}  # subexpression text -> temporary, for this statement
         line, text = self.where(s)
         if isinstance(s, gast.Assign):
             self.assign(s.targets[0], s.value, s, out)
@@ -455,8 +456,14 @@ class _Lowering:
         """``expr`` as a name, constant or passive expression, emitting statements as needed."""
         if isinstance(expr, gast.Name) or self.passive(expr):
             return expr
+        # Within one statement nothing is written, so a repeated subexpression (x[i] read
+        # twice) is computed once.
+        key = ast_text(expr)
+        if key in self.seen:
+            return _name(self.seen[key])
         tmp = self.temp(hint)
         self.assign_name(tmp, expr, s, out, hint=hint)
+        self.seen[key] = tmp
         return _name(tmp)
 
     def assign_name(self, target: str, value: gast.expr, s, out, hint: str | None = None) -> None:
@@ -485,8 +492,11 @@ class _Lowering:
             test = self.condition(value.test, s, out)
             body: list[ir.Stmt] = []
             orelse: list[ir.Stmt] = []
+            before = dict(self.seen)
             self.assign_name(target, value.body, s, body, hint)
+            self.seen = dict(before)  # temporaries of one branch do not exist in the other
             self.assign_name(target, value.orelse, s, orelse, hint)
+            self.seen = before
             out.append(ir.If(line, text, test, body, orelse))
         elif isinstance(value, gast.BinOp):
             a = self.atom(value.left, hint, s, out)
