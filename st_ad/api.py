@@ -21,7 +21,7 @@ from . import ir
 from .codegen.emit import load_module, module_source
 from .codegen.forward import ForwardGenerator
 from .codegen.reverse import ReverseGenerator
-from .errors import StAdError, UnsupportedError
+from .errors import StAdError
 from .frontend.check import check_supported
 from .frontend.normalize import normalize
 from .frontend.source import FunctionSource, load
@@ -286,15 +286,3 @@ def _random_like(x: Any, rng: np.random.Generator):
 
 def _inner(a: Any, b: Any) -> float:
     return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
-
-
-__all__ = [
-    "StAdError",
-    "UnsupportedError",
-    "check_grad",
-    "grad",
-    "jvp",
-    "source",
-    "value_and_grad",
-    "vjp",
-]
