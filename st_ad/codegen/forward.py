@@ -14,7 +14,7 @@ import gast
 from .. import ir
 from ..analysis.activity import active_names
 from ..rules import lookup
-from ..rules.sym import ZERO, Sym, const, name
+from ..rules.sym import ZERO, Sym, name
 from .build import DerivativeNames, assign, aug, comment, for_range, st_call, subscript
 from .reverse import function_def, store_param
 
@@ -117,6 +117,3 @@ class ForwardGenerator:
             if d is not ZERO:
                 return d.node
         return st_call("zeros_adj", name(s.target))
-
-
-__all__ = ["ForwardGenerator", "const"]

@@ -91,8 +91,6 @@ def load(f: object) -> FunctionSource:
     tree = module.body[0]
     if not isinstance(tree, gast.FunctionDef):
         raise StAdError(f"expected a function definition for {func.__qualname__}")
-    # The def line itself (decorators come first in the source lines).
-    def_line = first_line + tree.lineno - 1
     tree.decorator_list = []
     params = [arg.id for arg in tree.args.args]
     namespace = dict(func.__globals__)
@@ -106,7 +104,7 @@ def load(f: object) -> FunctionSource:
         func=func,
         name=func.__name__,
         filename=func.__code__.co_filename,
-        first_line=def_line - tree.lineno + 1,
+        first_line=first_line,
         lines=source.splitlines(),
         tree=tree,
         params=params,
