@@ -11,30 +11,17 @@ import zlib
 import numpy as np
 import pytest
 
-try:  # tests/ as a package
-    from . import corpus
-    from .conftest import (
-        as_tuple,
-        assert_close,
-        copy_args,
-        fd_grad,
-        fd_jvp,
-        fd_vjp,
-        promote_args,
-        wrt_indices,
-    )
-except ImportError:  # tests/ on sys.path (pytest's default rootdir insertion)
-    import corpus
-    from conftest import (
-        as_tuple,
-        assert_close,
-        copy_args,
-        fd_grad,
-        fd_jvp,
-        fd_vjp,
-        promote_args,
-        wrt_indices,
-    )
+from . import corpus
+from .conftest import (
+    as_tuple,
+    assert_close,
+    copy_args,
+    fd_grad,
+    fd_jvp,
+    fd_vjp,
+    promote_args,
+    wrt_indices,
+)
 
 ANALYTIC_RTOL = 1e-10
 FD_RTOL = 1e-6
