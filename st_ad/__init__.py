@@ -8,6 +8,8 @@ emission) using ``rules/`` (one module per family of primitives); generated code
 
 from .api import check_grad, grad, jvp, source, value_and_grad, vjp
 from .errors import StAdError, UnsupportedError
+from .rules.custom import non_differentiable, register_jvp, register_vjp, scalar_rule
+from .runtime.adjoint import stop_gradient
 
 __version__ = "0.1.0"
 
@@ -17,7 +19,12 @@ __all__ = [
     "check_grad",
     "grad",
     "jvp",
+    "non_differentiable",
+    "register_jvp",
+    "register_vjp",
+    "scalar_rule",
     "source",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
 ]

@@ -18,9 +18,8 @@ def _edges(fn: ir.Function) -> list[tuple[str, set[str]]]:
     edges = []
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Let) and s.prim is not None:
-            sources = {
-                a.id for k, a in enumerate(s.args) if k in s.prim.diff and isinstance(a, gast.Name)
-            }
+            diff = s.prim.differentiable(len(s.args))
+            sources = {a.id for k, a in enumerate(s.args) if k in diff and isinstance(a, gast.Name)}
             edges.append((s.target, sources))
         elif isinstance(s, ir.Store):
             edges.append((s.array, ir.names_in(s.value)))

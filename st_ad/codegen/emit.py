@@ -7,6 +7,7 @@ import ast
 import functools
 import hashlib
 import importlib.util
+import inspect
 import numbers
 import os
 import re
@@ -15,10 +16,12 @@ import types
 from pathlib import Path
 
 import gast
+import numba
 import numpy
 
 from .. import ir
 from ..frontend.source import MISSING, FunctionSource
+from .apply import injected_globals
 from .build import COMMENT
 
 VERSION = "0.1.0"
@@ -63,7 +66,10 @@ def _global_lines(src: FunctionSource, fn: ir.Function) -> tuple[list[str], dict
         ):
             lines.append(f"{n} = {obj!r}")
         elif not _is_local(n, fn):
-            injected[n] = obj
+            # a plain Python function (one with a user rule, or marked non-differentiable)
+            # runs compiled, like everything else in the module
+            injected[n] = numba.njit(obj) if isinstance(obj, types.FunctionType) else obj
+    injected.update(injected_globals(fn))
     return lines, injected
 
 
@@ -92,9 +98,7 @@ def module_source(
     ]
     header += globals_
     for n in sorted(injected):
-        header.append(
-            f"# {n}: {type(injected[n]).__name__} from the user's module, bound at import"
-        )
+        header.append(f"# {n}: {_describe(injected[n])}, bound at import")
     parts = ["\n".join(header), ""]
     for f in functions:
         parts.append("")
@@ -103,6 +107,20 @@ def module_source(
         parts.append("")
     parts.append(wrappers)
     return "\n".join(parts).rstrip() + "\n", injected
+
+
+def _describe(obj: object) -> str:
+    """What an injected global is; for a function, a digest of its source, so that editing
+    it changes the module's text and so its cache file (numba would reuse old machine code)."""
+    func = getattr(obj, "py_func", obj)
+    if isinstance(func, types.FunctionType):
+        try:
+            text = inspect.getsource(func)
+        except (OSError, TypeError):
+            text = func.__code__.co_code.hex()
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return f"function {func.__qualname__} (source {digest})"
+    return f"{type(obj).__name__} from the user's module"
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from .. import ir
 from ..analysis.activity import active_names
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, name
+from .apply import call_rule, differentiable, operand
 from .build import DerivativeNames, assign, aug, comment, for_range, st_call, subscript
 from .reverse import function_def, store_param
 
@@ -112,8 +113,19 @@ class ForwardGenerator:
             if d is not ZERO:
                 return gast.Subscript(value=d.node, slice=s.index, ctx=gast.Load())
         elif s.prim is not None:
-            tangents = [self.tangent(a) if k in s.prim.diff else ZERO for k, a in enumerate(s.args)]
-            d = s.prim.jvp(Sym(name(s.target)), *(Sym(a) for a in s.args), *tangents)
+            diff = differentiable(s)
+            tangents = [self.tangent(a) if k in diff else ZERO for k, a in enumerate(s.args)]
+            args = [operand(a) for a in s.args]
+            d = call_rule(self.fn, s, s.prim.jvp, Sym(name(s.target)), *args, *tangents)
             if d is not ZERO:
+                inactive = [
+                    k
+                    for k in diff
+                    if tangents[k] is ZERO and not isinstance(s.args[k], gast.Constant)
+                ]
+                if s.prim.broadcasts and inactive:
+                    # an inactive operand may have given the result its shape: dx alone
+                    # (of z = x + c) can be smaller than z
+                    return st_call("broadcast_like", d.node, name(s.target))
                 return d.node
         return st_call("zeros_adj", name(s.target))

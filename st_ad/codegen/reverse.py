@@ -21,6 +21,7 @@ from ..analysis.activity import active_names
 from ..analysis.tbr import Recording, record
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, const, name
+from .apply import call_rule, differentiable, operand
 from .build import (
     DerivativeNames,
     assign,
@@ -181,6 +182,8 @@ class ReverseGenerator:
         )
         returned = gast.Tuple(elts=[name(value), grad], ctx=gast.Load()) if with_value else grad
         body.append(gast.Return(value=returned))
+        if not _uses_tape(body[2:]):
+            body = body[2:]  # nothing is recorded: no tape
         self.kept = None
         args = [store_param(p) for p in fn.params + [seed]]
         return function_def(fname, args, body)
@@ -404,17 +407,28 @@ class ReverseGenerator:
         if s.prim is _GETITEM:
             x = s.args[0]
             if self.is_active(x):
-                out.append(aug(subscript(self.bar(x.id), s.index, gast.Store()), "+", name(y_bar)))
+                out.append(self.adjoint_getitem(x.id, s.index, y_bar))
                 self.reads([s.index], s.line)
         elif s.prim is not None:
-            args = [Sym(a) for a in s.args]
-            contributions = s.prim.vjp(Sym(name(y_bar)), Sym(name(s.target)), *args)
+            args = [operand(a) for a in s.args]
+            g = Sym(name(y_bar))
+            contributions = call_rule(self.fn, s, s.prim.vjp, g, Sym(name(s.target)), *args)
+            if s.prim.custom:
+                # a user's rule: one call returns every cotangent (None where there is none)
+                cotangents = self.names.fresh(f"{s.target}_cotangents")
+                out.append(assign(cotangents, contributions.node))
+                self.reads([contributions.node], s.line)
+                contributions = [Sym(subscript(cotangents, const(k))) for k in range(len(s.args))]
+            diff = differentiable(s)
             for k, (arg, c) in enumerate(zip(s.args, contributions, strict=True)):
-                if k not in s.prim.diff or not self.is_active(arg) or c is None or c is ZERO:
+                if k not in diff or not self.is_active(arg) or c is None or c is ZERO:
                     continue
                 value = c.node
                 self.reads([value], s.line)
                 arg_bar = self.bar(arg.id)
+                if s.prim.custom:
+                    out.append(assign(arg_bar, st_call("add_cotangent", name(arg_bar), value)))
+                    continue
                 if s.prim.broadcasts:
                     # the adjoint has the operand's shape: it tells unbroadcast where to sum
                     value = st_call("unbroadcast", value, name(arg_bar))
@@ -422,6 +436,16 @@ class ReverseGenerator:
         if s.prim is not _COPY or out:
             out.append(assign(y_bar, st_call("reset", name(y_bar))))
         return out
+
+    def adjoint_getitem(self, x: str, index: gast.expr, y_bar: str) -> gast.stmt:
+        """``x_bar[index] += y_bar``; a ``None`` in the index (a new axis) has no place in
+        ``x_bar``, so it is dropped and ``y_bar`` reshaped to fit."""
+        kept = _without_new_axes(index)
+        if kept is index:
+            return aug(subscript(self.bar(x), index, gast.Store()), "+", name(y_bar))
+        window = subscript(self.bar(x), kept)
+        fitted = st_call("reshape_like", name(y_bar), window)
+        return aug(subscript(self.bar(x), kept, gast.Store()), "+", fitted)
 
     def adjoint_store(self, s: ir.Store) -> list[gast.stmt]:
         if s.array not in self.active:
@@ -437,6 +461,26 @@ class ReverseGenerator:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index], s.line)
         return out
+
+
+def _uses_tape(body: list[gast.stmt]) -> bool:
+    return any(isinstance(n, gast.Name) and n.id == "tape" for s in body for n in gast.walk(s))
+
+
+def _without_new_axes(index: gast.expr) -> gast.expr:
+    """``index`` without its ``None`` entries (the same node if it has none)."""
+
+    def is_none(e):
+        return isinstance(e, gast.Constant) and e.value is None
+
+    if is_none(index):
+        return gast.Slice(lower=None, upper=None, step=None)
+    if isinstance(index, gast.Tuple) and any(is_none(e) for e in index.elts):
+        elts = [e for e in index.elts if not is_none(e)]
+        if len(elts) == 1:
+            return elts[0]
+        return gast.Tuple(elts=elts, ctx=gast.Load())
+    return index
 
 
 def _minus_one(node: gast.expr) -> gast.expr:

@@ -36,7 +36,6 @@ _PASSIVE_CALLS = {
     math.ceil,
 }
 _PASSIVE_ATTRS = {"shape", "size", "ndim", "dtype"}
-_METHOD_RULES = {"copy": "copy", "sum": "sum", "dot": "dot"}
 
 
 def _name(id_: str, ctx=None) -> gast.Name:
@@ -219,6 +218,7 @@ class _Lowering:
         self.loop_vars: list[str] = []
         self.temp_counts: dict[str, int] = {}
         self.views: set[str] = set()
+        self.tuples: dict[str, tuple] = {}  # name -> (rule, args) of a tuple-valued call
 
     # helpers ---------------------------------------------------------------------------------
     @property
@@ -382,6 +382,18 @@ class _Lowering:
                     staged.append(_name(tmp))
             for e, v in zip(elts, staged, strict=True):
                 self.assign_name(e.id, v, s, out)
+        elif isinstance(value, gast.Call) and self.tuple_rule(value) is not None:
+            rule = self.tuple_rule(value)
+            if len(elts) != len(rule.parts):
+                raise self.fn.error(
+                    s,
+                    f"`{ast_text(value.func)}` returns {len(rule.parts)} values, not {len(elts)}",
+                    f"unpack {len(rule.parts)} names",
+                )
+            results = self.names.fresh(f"{rule.name}_out")
+            self.assign_name(results, value, s, out)
+            for k, e in enumerate(elts):
+                self.tuple_element(e.id, results, _const(k), s, out)
         elif self.passive(value):
             for k, e in enumerate(elts):
                 item = gast.Subscript(value=value, slice=_const(k), ctx=gast.Load())
@@ -519,6 +531,9 @@ class _Lowering:
             self.call(target, value, hint, s, out)
         elif isinstance(value, gast.Subscript):
             base = self.atom(value.value, hint, s, out)
+            if isinstance(base, gast.Name) and base.id in self.tuples:
+                self.tuple_element(target, base.id, value.slice, s, out)
+                return
             if not isinstance(base, gast.Name):
                 raise self.fn.error(s, "only named arrays can be indexed", "name the array first")
             if _has_slice(value.slice):
@@ -549,45 +564,131 @@ class _Lowering:
             )
 
     def call(self, target: str, value: gast.Call, hint: str, s, out) -> None:
-        line, text = self.where(s)
         func = value.func
         obj = self.resolve(func)
-        if obj is None and isinstance(func, gast.Attribute):
-            # a method call on a local array: x.copy(), x.sum(), x.dot(y)
-            key = _METHOD_RULES.get(func.attr)
-            if key is None or value.keywords or (func.attr != "dot") == bool(value.args):
-                raise self.fn.error(
-                    s,
-                    f"the method `.{func.attr}(...)` is not supported",
-                    "use x.copy(), x.sum(), x.dot(y), or the numpy function",
-                )
-            receiver = self.atom(func.value, hint, s, out)
-            args = [receiver] + [self.atom(a, hint, s, out) for a in value.args]
-            call = gast.Call(
-                func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
-                args=args[1:],
-                keywords=[],
-            )
-            self._emit(target, call, lookup(key), args, hint, s, out)
-            return
-        rule = lookup(obj)
-        if rule is None:
-            raise self._no_rule(func, obj, s)
-        if any(isinstance(a, gast.Starred) for a in value.args):
+        label = ast_text(func)
+        if any(isinstance(a, gast.Starred) for a in value.args) or any(
+            k.arg is None for k in value.keywords
+        ):
             raise self.fn.error(
                 s, "starred arguments are not supported", "pass arguments one by one"
             )
-        args = [
-            self.atom(a, hint, s, out) if k in rule.diff else a for k, a in enumerate(value.args)
-        ]
-        if rule.diff and value.keywords:
+        if obj is None and isinstance(func, gast.Attribute):
+            # a method call on a local array: x.sum(axis=0), x.reshape(n, m), x.dot(y)
+            rule = lookup("." + func.attr)
+            if rule is None:
+                raise self.fn.error(
+                    s,
+                    f"the method `.{func.attr}(...)` is not supported",
+                    f"use one of {_method_names()}, or the numpy function",
+                )
+            positional = [func.value] + list(value.args)
+            if func.attr in ("reshape", "transpose") and len(value.args) > 1:
+                positional = [func.value, gast.Tuple(elts=list(value.args), ctx=gast.Load())]
+        else:
+            rule = lookup(obj)
+            if rule is None:
+                raise self._no_rule(func, obj, s)
+            positional = list(value.args)
+        bound = self.bind(rule, positional, value.keywords, label, s)
+        diff = rule.differentiable(len(bound))
+        args = [self.atom(a, hint, s, out) if k in diff else a for k, a in enumerate(bound)]
+        expr = self.primal_call(rule, value, bound, args)
+        if rule.parts is not None:  # a tuple of results: its elements get the derivatives
+            out.append(ir.Let(*self.where(s), target, expr))
+            self.tuples[target] = (rule, args)
+            return
+        self._emit(target, expr, rule, args, hint, s, out)
+
+    def tuple_rule(self, value: gast.Call):
+        """The rule of a call that returns a tuple of results (eigh, slogdet), else None."""
+        rule = lookup(self.resolve(value.func))
+        return rule if rule is not None and rule.parts is not None else None
+
+    def tuple_element(self, target: str, results: str, index: gast.expr, s, out) -> None:
+        """``target = results[index]`` for the tuple of a call like np.linalg.eigh: the
+        element's own rule gives its derivative."""
+        line, text = self.where(s)
+        rule, args = self.tuples[results]
+        n = len(rule.parts)
+        if not (
+            isinstance(index, gast.Constant) and type(index.value) is int and -n <= index.value < n
+        ):
             raise self.fn.error(
                 s,
-                "keyword arguments to differentiable functions are not supported",
-                "pass them by position",
+                f"the results of `{rule.name}` must be taken with a constant index",
+                f"unpack them: `a, b = ...`, or index with 0 to {n - 1}",
             )
-        expr = gast.Call(func=func, args=args, keywords=value.keywords)
-        self._emit(target, expr, rule, args, hint, s, out)
+        k = index.value % n
+        expr = gast.Subscript(value=_name(results), slice=_const(k), ctx=gast.Load())
+        part = rule.parts[k]
+        if part is None:
+            out.append(ir.Let(line, text, target, expr))
+        else:
+            out.append(ir.Let(line, text, target, expr, part, list(args) + [_name(results)]))
+
+    def bind(self, rule, positional, keywords, label: str, s) -> list[gast.expr]:
+        """The call's arguments in the order of the rule's parameters; a parameter left out
+        is its default (``None`` unless the rule says otherwise)."""
+        params = rule.params
+        if params is None:  # positional only
+            if keywords and rule.differentiable(len(positional)):
+                raise self.fn.error(
+                    s, f"`{label}` takes no keyword arguments here", "pass them by position"
+                )
+            return list(positional)
+        parts: list[gast.expr] = []
+        if rule.sequence:
+            if not positional or not isinstance(positional[0], (gast.Tuple, gast.List)):
+                raise self.fn.error(
+                    s,
+                    f"`{label}` needs its arrays written out as a tuple",
+                    f"write {label}((a, b, ...))",
+                )
+            parts = list(positional[0].elts)
+            positional = positional[1:]
+            params = params[1:]
+        if len(positional) > len(params):
+            raise self.fn.error(
+                s,
+                f"`{label}` takes at most {len(params)} argument(s) in differentiated code",
+                f"pass only {', '.join(params)}",
+            )
+        values = dict(zip(params, positional, strict=False))
+        for kw in keywords:
+            if kw.arg not in params or kw.arg in values:
+                raise self.fn.error(
+                    s,
+                    f"`{label}`: the keyword argument `{kw.arg}` is not supported",
+                    f"pass only {', '.join(params)}",
+                )
+            values[kw.arg] = kw.value
+        missing = [_const(rule.defaults.get(p)) for p in params]
+        return parts + [values.get(p, m) for p, m in zip(params, missing, strict=True)]
+
+    def primal_call(self, rule, value: gast.Call, bound, args) -> gast.expr:
+        """The call as written, with its differentiable operands replaced by their names;
+        ``st.<impl>(...)`` where numba lacks the form."""
+        if rule.impl is not None:
+            given = rule.params is not None and rule.impl_if in rule.params
+            if rule.impl_if is None or (
+                given and not _is_none(bound[rule.params.index(rule.impl_if)])
+            ):
+                func = gast.Attribute(value=_name("st"), attr=rule.impl, ctx=gast.Load())
+                return gast.Call(func=func, args=list(args), keywords=[])
+        new = {id(b): a for b, a in zip(bound, args, strict=True)}
+
+        def sub(node):
+            if isinstance(node, (gast.Tuple, gast.List)) and id(node) not in new:
+                elts = [sub(e) for e in node.elts]
+                return type(node)(elts=elts, ctx=gast.Load())
+            return new.get(id(node), node)
+
+        func = value.func
+        if isinstance(func, gast.Attribute) and self.resolve(func) is None:
+            func = gast.Attribute(value=sub(func.value), attr=func.attr, ctx=gast.Load())
+        keywords = [gast.keyword(arg=k.arg, value=sub(k.value)) for k in value.keywords]
+        return gast.Call(func=func, args=[sub(a) for a in value.args], keywords=keywords)
 
     def _emit(self, target, expr, rule, args, hint, s, out) -> None:
         line, text = self.where(s)
@@ -618,6 +719,16 @@ class _Lowering:
 
 def _id(node: gast.expr) -> str | None:
     return node.id if isinstance(node, gast.Name) else None
+
+
+def _is_none(node: gast.expr) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
+
+
+def _method_names() -> str:
+    from ..rules import RULES
+
+    return ", ".join(sorted(f"x{k}()" for k in RULES if isinstance(k, str) and k[:1] == "."))
 
 
 def _has_slice(index: gast.expr) -> bool:

@@ -1,12 +1,18 @@
 """The rule library: one module per family of primitives, all registered in ``RULES``.
 
-- arithmetic.py: ``+ - * / **`` and unary minus
-- elementwise.py: sin, cos, tan, exp, log, log1p, sqrt, tanh, abs (math and numpy)
-- arrays.py: constructors, copy, indexing, transpose, sum
-- linalg.py: np.dot and ``@``
+- arithmetic.py: ``+ - * / **`` and unary minus (and np.add, np.multiply, ...)
+- elementwise.py: ufuncs and ``math`` functions: sin, exp, log, sqrt, arctan2, maximum, clip,
+  where, ...
+- reductions.py: sum, mean, prod, max/min, var, std, norm, cumsum (with ``axis``)
+- arrays.py: constructors, copies, indexing, transpose, reshape, concatenate, stack, diag
+- linalg.py: dot, ``@``, vdot, inner, outer, trace, inv, det, slogdet, solve, cholesky, eigh,
+  lstsq
+- custom.py: rules users register (register_vjp, register_jvp, scalar_rule, ...)
+
+docs/primitives.md is generated from this table (``python -m st_ad.rules.docs``).
 """
 
-from . import arithmetic, arrays, elementwise, linalg  # noqa: F401  (they register rules)
+from . import arithmetic, arrays, custom, elementwise, linalg, reductions  # noqa: F401
 from .registry import RULES, Rule, lookup
 
 __all__ = ["RULES", "Rule", "lookup"]

@@ -6,7 +6,10 @@ marked ``broadcasts``: the generator sums each back to its operand's shape.
 
 from __future__ import annotations
 
+import math
+
 import gast
+import numpy
 
 from .registry import Rule, register
 from .sym import np, number
@@ -62,18 +65,19 @@ def _neg_vjp(g, z, x):
     return (-g,)
 
 
-def _pos_jvp(z, x, dx):
-    return dx
+def _binary(name: str, jvp, vjp, note: str = "") -> Rule:
+    return Rule(name, jvp, vjp, diff=(0, 1), broadcasts=True, family="arithmetic", note=note)
 
 
-def _pos_vjp(g, z, x):
-    return (g,)
-
-
-register([gast.Add], Rule("add", _add_jvp, _add_vjp, diff=(0, 1), broadcasts=True))
-register([gast.Sub], Rule("subtract", _sub_jvp, _sub_vjp, diff=(0, 1), broadcasts=True))
-register([gast.Mult], Rule("multiply", _mul_jvp, _mul_vjp, diff=(0, 1), broadcasts=True))
-register([gast.Div], Rule("divide", _div_jvp, _div_vjp, diff=(0, 1), broadcasts=True))
-register([gast.Pow], Rule("power", _pow_jvp, _pow_vjp, diff=(0, 1), broadcasts=True))
-register([gast.USub], Rule("negative", _neg_jvp, _neg_vjp, diff=(0,)))
-register([gast.UAdd], Rule("positive", _pos_jvp, _pos_vjp, diff=(0,)))
+register([gast.Add, numpy.add], _binary("add", _add_jvp, _add_vjp))
+register([gast.Sub, numpy.subtract], _binary("subtract", _sub_jvp, _sub_vjp))
+register([gast.Mult, numpy.multiply], _binary("multiply", _mul_jvp, _mul_vjp))
+register(
+    [gast.Div, numpy.divide, numpy.true_divide],
+    _binary("divide", _div_jvp, _div_vjp, "1 / y is differentiated as a reciprocal"),
+)
+register(
+    [gast.Pow, numpy.power, math.pow],
+    _binary("power", _pow_jvp, _pow_vjp, "d/dp is z log x: needs x > 0"),
+)
+register([gast.USub], Rule("negative", _neg_jvp, _neg_vjp, diff=(0,), family="arithmetic"))

@@ -119,6 +119,10 @@ class Sym:
             return ZERO
         return Sym(gast.Subscript(value=self.node, slice=index, ctx=gast.Load()))
 
+    def attr(self, attribute: str) -> Sym:
+        """``x.shape``, ``x.size``: a passive attribute (also of a zero tangent's primal)."""
+        return Sym(attr(self.node, attribute))
+
     def method(self, method_name: str, *args: object) -> Sym:
         if self is ZERO:
             return ZERO
@@ -131,7 +135,7 @@ ZERO = Sym(const(0.0))
 def lift(value: object) -> Sym:
     if isinstance(value, Sym):
         return value
-    if isinstance(value, numbers.Number):
+    if value is None or isinstance(value, numbers.Number):
         return Sym(const(value))
     raise TypeError(f"cannot use {value!r} in a derivative rule")
 
@@ -157,7 +161,20 @@ def binop(op: str, left: Sym, right: Sym) -> Sym:
 
 
 # Functions linear in each argument: a structural zero argument makes the whole call zero.
-_MULTILINEAR = {"dot", "matmul", "outer", "inner", "vdot", "sum", "transpose", "trace", "diag"}
+_MULTILINEAR = {
+    "dot",
+    "matmul",
+    "outer",
+    "inner",
+    "vdot",
+    "sum",
+    "cumsum",
+    "transpose",
+    "swapaxes",
+    "trace",
+    "diag",
+    "ascontiguousarray",
+}
 
 
 class _Namespace:
@@ -177,5 +194,11 @@ class _Namespace:
         return build
 
 
+def tuple_(*items: object) -> Sym:
+    """A tuple expression, ``(a, b)``."""
+    return Sym(gast.Tuple(elts=[lift(i).node for i in items], ctx=gast.Load()))
+
+
 np = _Namespace("np")  # numpy, as generated modules import it
+linalg = _Namespace("np.linalg")
 st = _Namespace("st")  # st_ad.runtime, as generated modules import it

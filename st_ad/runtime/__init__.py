@@ -4,25 +4,62 @@ Generated modules import this package as ``st``. Each helper is resolved by numb
 time on the argument types (``numba.extending.overload``), so one generated source serves
 scalars and arrays of any rank at no run-time cost.
 """
+# ruff: noqa: F401  (this package is the namespace generated code calls into)
 
-from .adjoint import keep, reset, unbroadcast, zeros_adj
+from .adjoint import (
+    add_cotangent,
+    broadcast_like,
+    keep,
+    reset,
+    stop_gradient,
+    unbroadcast,
+    zeros_adj,
+)
 from .checks import assert_differentiable, assert_scalar_output
-from .linalg import dot_vjp_a, dot_vjp_b
+from .linalg import dot_vjp_a, dot_vjp_b, matmul
+from .matrix import (
+    cholesky_jvp,
+    cholesky_vjp,
+    det_vjp,
+    eigh_values_jvp,
+    eigh_values_vjp,
+    eigh_vectors_jvp,
+    eigh_vectors_vjp,
+    inv_jvp,
+    inv_vjp,
+    logdet_jvp,
+    lstsq_jvp,
+    lstsq_vjp_a,
+    lstsq_vjp_b,
+    slogdet_vjp,
+    solve_vjp_a,
+)
+from .reduce import (
+    amax,
+    amin,
+    centered,
+    cumsum_vjp,
+    extremum_mask,
+    mean,
+    norm,
+    prod,
+    prod_partials,
+    std,
+    unreduce,
+    var,
+)
+from .shape import (
+    diag_vjp,
+    hstack_part,
+    hstack_width,
+    inner,
+    inner_vjp_a,
+    inner_vjp_b,
+    reshape_like,
+    take_index,
+    take_part,
+    trace_vjp,
+    vstack_height,
+    vstack_part,
+)
 from .tape import new_tape, pop, push, reserve, reserve_slots, trip_count
-
-__all__ = [
-    "assert_differentiable",
-    "assert_scalar_output",
-    "dot_vjp_a",
-    "dot_vjp_b",
-    "keep",
-    "new_tape",
-    "pop",
-    "push",
-    "reserve",
-    "reserve_slots",
-    "reset",
-    "trip_count",
-    "unbroadcast",
-    "zeros_adj",
-]

@@ -69,7 +69,7 @@ def _reset(x_bar):
 
 @register_jitable
 def _sum_to_shape(g, x):
-    # Sum g over the axes numpy broadcast x along (leading axes and size-1 axes).
+    # Sum g over the axes numpy broadcast x along (leading axes and size-1 axes); any rank.
     nd = g.ndim
     g_shape = np.array(g.shape)
     x_shape = np.ones(nd, np.int64)
@@ -90,8 +90,57 @@ def _sum_to_shape(g, x):
     return out.reshape(x.shape)
 
 
+@register_jitable
+def _fit_1d(g, x):
+    out = np.zeros(x.shape, g.dtype)
+    out[0] = np.sum(g)
+    return out
+
+
+@register_jitable
+def _fit_2d(g, x):
+    out = np.zeros(x.shape, g.dtype)
+    rows = x.shape[0] != 1
+    cols = x.shape[1] != 1
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            out[i if rows else 0, j if cols else 0] += g[i, j]
+    return out
+
+
+@register_jitable
+def _fit_3d(g, x):
+    out = np.zeros(x.shape, g.dtype)
+    a, b, c = x.shape[0] != 1, x.shape[1] != 1, x.shape[2] != 1
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            for k in range(g.shape[2]):
+                out[i if a else 0, j if b else 0, k if c else 0] += g[i, j, k]
+    return out
+
+
+def _fit(g, x):  # pragma: no cover
+    """``g`` summed over the axes where ``x`` (of the same rank) has size 1."""
+
+
+@overload(_fit, inline="always")
+def _fit_impl(g, x):
+    fit = {1: _fit_1d, 2: _fit_2d, 3: _fit_3d}.get(x.ndim, _sum_to_shape)
+
+    def impl(g, x):
+        if g.shape == x.shape:
+            return g
+        return fit(g, x)
+
+    return impl
+
+
 def unbroadcast(g, x):  # pragma: no cover
-    """The cotangent ``g`` of a broadcast result, summed back to the shape of operand ``x``."""
+    """The cotangent ``g`` of a broadcast result, summed back to the shape of operand ``x``.
+
+    The ranks decide the work at compile time: leading axes (which x lacks) are summed with
+    ``np.sum(g, 0)``; axes where x has size 1 are summed by a loop of g's rank, after a
+    shape check that is the whole cost when nothing was broadcast."""
 
 
 @overload(unbroadcast, inline="always")
@@ -101,13 +150,60 @@ def _unbroadcast(g, x):
             return lambda g, x: np.sum(g)
         return lambda g, x: g
     if isinstance(x, types.Array) and isinstance(g, types.Array):
-        if g.ndim == x.ndim:
-
-            def impl(g, x):
-                if g.shape == x.shape:
-                    return g
-                return _sum_to_shape(g, x)
-
-            return impl
+        extra = g.ndim - x.ndim
+        if extra == 0:
+            return lambda g, x: _fit(g, x)
+        if extra == 1:
+            return lambda g, x: _fit(np.sum(g, 0), x)
+        if extra == 2:
+            return lambda g, x: _fit(np.sum(np.sum(g, 0), 0), x)
         return lambda g, x: _sum_to_shape(g, x)
     return lambda g, x: g
+
+
+def broadcast_like(d, z):  # pragma: no cover
+    """The tangent ``d`` broadcast to the shape of ``z`` (the value it is the tangent of)."""
+
+
+@overload(broadcast_like, inline="always")
+def _broadcast_like(d, z):
+    if not isinstance(z, types.Array):
+        return lambda d, z: d
+    if isinstance(d, types.Array) and d.ndim == z.ndim:
+
+        def impl(d, z):
+            if d.shape == z.shape:
+                return d
+            return np.broadcast_to(d, z.shape).copy()
+
+        return impl
+    return lambda d, z: np.broadcast_to(d, z.shape).copy()
+
+
+def add_cotangent(acc, c):  # pragma: no cover
+    """``acc + c`` (in place for arrays); a ``None`` cotangent (from a user's rule) adds
+    nothing."""
+
+
+@overload(add_cotangent, inline="always")
+def _add_cotangent(acc, c):
+    if isinstance(c, (types.NoneType, types.Omitted)) or c is None:
+        return lambda acc, c: acc
+    if isinstance(acc, types.Array):
+
+        def impl(acc, c):
+            acc += c
+            return acc
+
+        return impl
+    return lambda acc, c: acc + c
+
+
+def stop_gradient(x):
+    """``x``, seen by st_ad as a constant: no derivative flows through it."""
+    return x
+
+
+@overload(stop_gradient, inline="always")
+def _stop_gradient(x):
+    return lambda x: x

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
-from numba.extending import overload
+from numba.extending import overload, register_jitable
 
 _SCALARS = (types.Float, types.Integer)
 
@@ -56,3 +56,9 @@ def _dot_vjp_b(g, a, b):
     if ranks == (2, 2):
         return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), g)
     raise TypingError(f"st_ad: np.dot of ranks {ranks} is not supported")
+
+
+@register_jitable
+def matmul(a, b):
+    """``np.matmul(a, b)``, which numba spells ``a @ b``."""
+    return a @ b
