@@ -148,23 +148,13 @@ def _reverse_source(p: _Program) -> tuple[str, dict]:
     name = p.fn.name
     params = ", ".join(p.fn.params)
     generator = ReverseGenerator(p.fn, p.wrt, p.as_tuple)
-    functions = [generator.function(f"{name}_adjoint")]
-    if generator.has_dead_code():
-        # grad does not return the value: a second adjoint skips the work only it needs
-        functions.append(generator.function(f"{name}_adjoint_grad", with_value=False))
-        grad_body = f"return {name}_adjoint_grad({params}, 1.0)"
-    else:
-        grad_body = (
-            f"value, grads = {name}_adjoint({params}, 1.0)\n"
-            "    st.assert_scalar_output(value)\n"
-            "    return grads"
-        )
+    # grad is generated whole (not a wrapper), so that it is itself differentiable:
+    # st_ad.jvp(st_ad.grad(f)) gives Hessian-vector products
+    functions = [
+        generator.function(f"{name}_adjoint"),
+        generator.function(f"{name}_grad", with_value=False, seed_value=1.0),
+    ]
     wrappers = f"""
-@njit(cache=True)
-def {name}_grad({params}):
-    {grad_body}
-
-
 @njit(cache=True)
 def {name}_value_and_grad({params}):
     value, grads = {name}_adjoint({params}, 1.0)

@@ -117,6 +117,8 @@ class ForwardGenerator:
             tangents = [self.tangent(a) if k in diff else ZERO for k, a in enumerate(s.args)]
             args = [operand(a) for a in s.args]
             d = call_rule(self.fn, s, s.prim.jvp, Sym(name(s.target)), *args, *tangents)
+            if d is not ZERO and _has_float_constant(d.node):
+                d = Sym(st_call("cast_like", d.node, name(s.target)))
             if d is not ZERO:
                 inactive = [
                     k
@@ -129,3 +131,7 @@ class ForwardGenerator:
                     return st_call("broadcast_like", d.node, name(s.target))
                 return d.node
         return st_call("zeros_adj", name(s.target))
+
+
+def _has_float_constant(node: gast.expr) -> bool:
+    return any(isinstance(n, gast.Constant) and type(n.value) is float for n in gast.walk(node))

@@ -142,15 +142,16 @@ class ReverseGenerator:
             and id(s) not in self.replayed
         )
 
-    def has_dead_code(self) -> bool:
-        return len(self.live_statements()) < sum(1 for _ in ir.walk(self.fn.body))
-
-    def function(self, fname: str, with_value: bool = True) -> gast.FunctionDef:
+    def function(
+        self, fname: str, with_value: bool = True, seed_value: float | None = None
+    ) -> gast.FunctionDef:
         """The adjoint: returns ``(value, gradients)``, or only the gradients with
-        ``with_value=False`` (then the forward sweep skips what only the value needs)."""
+        ``with_value=False`` (then the forward sweep skips what only the value needs).
+        The result's cotangent is the last parameter, or the constant ``seed_value``."""
         fn = self.fn
         self.kept = None if with_value else self.live_statements()
         seed = self.names.fresh("result_bar")
+        seed_expr = name(seed) if seed_value is None else const(seed_value)
         body: list[gast.stmt] = [
             assign("tape", st_call("new_tape")),
             assign("tape_top", const(0)),
@@ -168,11 +169,10 @@ class ReverseGenerator:
             body.append(assign(value, st_call("keep", name(fn.result))))
         body.append(comment("reverse sweep"))
         if fn.result in self.active:
-            body.append(aug(self.bar(fn.result), "+", name(seed)))
+            result_bar = self.bar(fn.result)
+            body.append(aug(result_bar, "+", seed_expr))
             if not with_value:  # the result's adjoint has the result's type
-                body.append(
-                    gast.Expr(value=st_call("assert_scalar_output", name(self.bar(fn.result))))
-                )
+                body.append(assign(result_bar, st_call("assert_scalar_output", name(result_bar))))
             body += self.reverse_block(fn.body, 0)
         grads = [name(self.bar(p)) for p in self.wrt]
         grad = (
@@ -185,7 +185,8 @@ class ReverseGenerator:
         if not _uses_tape(body[2:]):
             body = body[2:]  # nothing is recorded: no tape
         self.kept = None
-        args = [store_param(p) for p in fn.params + [seed]]
+        params = fn.params + ([seed] if seed_value is None else [])
+        args = [store_param(p) for p in params]
         return function_def(fname, args, body)
 
     # forward sweep -----------------------------------------------------------------------------

@@ -382,6 +382,8 @@ class _Lowering:
                     staged.append(_name(tmp))
             for e, v in zip(elts, staged, strict=True):
                 self.assign_name(e.id, v, s, out)
+        elif isinstance(value, gast.Call) and lookup(self.resolve(value.func)) is None:
+            raise self._no_rule(value.func, self.resolve(value.func), s)
         elif isinstance(value, gast.Call) and self.tuple_rule(value) is not None:
             rule = self.tuple_rule(value)
             if len(elts) != len(rule.parts):
@@ -712,8 +714,9 @@ class _Lowering:
         return self.fn.error(
             s,
             f"`{label}` has no derivative rule and no Python source st_ad could read",
-            "use the numpy/math functions st_ad knows (see docs/api.md), or rewrite it with "
-            "arithmetic",
+            f"give it a rule: `@st_ad.register_vjp({label})` on `def rule(g, result, *args)` "
+            f"(and `@st_ad.register_jvp({label})` for forward mode), or use the functions "
+            "listed in docs/primitives.md",
         )
 
 

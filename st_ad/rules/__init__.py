@@ -8,11 +8,20 @@
 - linalg.py: dot, ``@``, vdot, inner, outer, trace, inv, det, slogdet, solve, cholesky, eigh,
   lstsq
 - custom.py: rules users register (register_vjp, register_jvp, scalar_rule, ...)
+- runtime.py: st_ad's own runtime helpers, so generated code can be differentiated again
 
 docs/primitives.md is generated from this table (``python -m st_ad.rules.docs``).
 """
 
-from . import arithmetic, arrays, custom, elementwise, linalg, reductions  # noqa: F401
+from . import (  # noqa: F401  (they register rules)
+    arithmetic,
+    arrays,
+    custom,
+    elementwise,
+    linalg,
+    reductions,
+    runtime,
+)
 from .registry import RULES, Rule, lookup
 
 __all__ = ["RULES", "Rule", "lookup"]

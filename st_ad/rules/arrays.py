@@ -95,7 +95,7 @@ def _transpose_vjp(g, y, x, axes=None):
 register(
     ["transpose"],
     Rule(
-        "transpose",
+        "T",
         lambda y, x, dx: dx.T,
         lambda g, y, x: (g.T,),
         diff=(0,),

@@ -36,7 +36,7 @@ def _matmul_jvp(c, a, b, da, db):
     return da @ b + a @ db
 
 
-_rule(["dot", numpy.dot, ".dot"], "dot", _dot_jvp, _dot_vjp, note="scalars, vectors, matrices")
+_rule([numpy.dot, ".dot"], "dot", _dot_jvp, _dot_vjp, note="scalars, vectors, matrices")
 _rule([gast.MatMult], "matmul", _matmul_jvp, _dot_vjp, note="a @ b, 1-D and 2-D operands")
 _rule(
     [numpy.matmul],
@@ -111,7 +111,7 @@ _rule(
     diff=(0,),
     params=("a",),
     parts=(None, _LOGDET),
-    note="sign has no derivative; log|det X| has X^-T",
+    note="sign: no derivative; log abs det X: cotangent X^-T",
 )
 
 

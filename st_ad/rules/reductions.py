@@ -31,6 +31,7 @@ def _count(x, axis):
 
 
 def _reduction(keys, name, jvp, vjp, impl=None, note="") -> Rule:
+    note = "; ".join(n for n in ("axis=None or an int", note) if n)
     rule = Rule(name, jvp, vjp, diff=(0,), impl=impl, impl_if="axis", family="reduction", note=note)
     return register(keys, rule)
 

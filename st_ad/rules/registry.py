@@ -76,10 +76,10 @@ class Rule:
 
 def _parameter_names(f: Callable) -> tuple[str, ...] | None:
     """The primal parameters of a vjp ``f(g, out, *params)``; None if it takes ``*args``."""
-    params = list(inspect.signature(f).parameters.values())[2:]
+    params = list(inspect.signature(f).parameters.values())
     if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
         return None
-    return tuple(p.name for p in params)
+    return tuple(p.name for p in params[2:])
 
 
 RULES: dict[object, Rule] = {}

@@ -9,6 +9,7 @@ scalars and arrays of any rank at no run-time cost.
 from .adjoint import (
     add_cotangent,
     broadcast_like,
+    cast_like,
     keep,
     reset,
     stop_gradient,

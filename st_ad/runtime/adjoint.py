@@ -207,3 +207,19 @@ def stop_gradient(x):
 @overload(stop_gradient, inline="always")
 def _stop_gradient(x):
     return lambda x: x
+
+
+def cast_like(d, y):  # pragma: no cover
+    """The tangent ``d`` in the float type of ``y``: numba computes ``0.5 * x`` in float64
+    even for float32 ``x``, and a float32 value should have a float32 tangent."""
+
+
+@overload(cast_like, inline="always")
+def _cast_like(d, y):
+    if isinstance(y, types.Array) and isinstance(d, types.Array) and d.dtype != y.dtype:
+        dtype = y.dtype
+        return lambda d, y: d.astype(dtype)
+    if isinstance(y, types.Float) and isinstance(d, types.Float) and d != y:
+        scalar = as_dtype(y).type
+        return lambda d, y: scalar(d)
+    return lambda d, y: d
