@@ -43,10 +43,7 @@ def spelling(key: object) -> str:
     module = getattr(key, "__module__", None) or "builtins"
     if module.startswith("st_ad"):
         return f"st_ad.{key.__name__}"
-    if (
-        module.startswith("numpy")
-        and getattr(__import__("numpy").linalg, key.__name__, None) is key
-    ):
+    if module.startswith("numpy") and getattr(numpy.linalg, key.__name__, None) is key:
         module = "numpy.linalg"
     elif module.startswith("numpy"):
         module = "numpy"
