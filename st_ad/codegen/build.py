@@ -94,5 +94,9 @@ class DerivativeNames:
             self._dot[var] = self._fresh([f"d{var}", f"{var}_dot"])
         return self._dot[var]
 
+    def bars(self) -> dict[str, str]:
+        """The adjoint names given so far, by primal name."""
+        return dict(self._bar)
+
     def fresh(self, base: str) -> str:
         return self._fresh([base])

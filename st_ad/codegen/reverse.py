@@ -52,6 +52,8 @@ class ReverseGenerator:
         self.readers: dict[str, set[int]] = {}  # primal name -> lines whose adjoint reads it
         self.rec = Recording()
         self.counters: dict[int, str] = {}
+        self.single = _single_use_adjoints(fn, self.active)
+        self.has_bar: set[str] = set()  # single-use adjoints bound so far in this sweep
         # What the reverse sweep reads decides what to record, and recording adds reads (a
         # branch whose only reverse work is restoring values still needs its condition):
         # iterate to the fixed point.
@@ -59,6 +61,7 @@ class ReverseGenerator:
         while True:
             self.rec = record(fn, needed, frozenset(self.active))
             self.readers = {}
+            self.has_bar = set()
             self.reverse_block(fn.body, 0)
             now = set(self.readers)
             if now <= needed:
@@ -168,9 +171,10 @@ class ReverseGenerator:
         if with_value:
             body.append(assign(value, st_call("keep", name(fn.result))))
         body.append(comment("reverse sweep"))
+        self.has_bar = set()
         if fn.result in self.active:
             result_bar = self.bar(fn.result)
-            body.append(aug(result_bar, "+", seed_expr))
+            body.append(self.contribute(fn.result, seed_expr))
             if not with_value:  # the result's adjoint has the result's type
                 body.append(assign(result_bar, st_call("assert_scalar_output", name(result_bar))))
             body += self.reverse_block(fn.body, 0)
@@ -216,7 +220,8 @@ class ReverseGenerator:
         if isinstance(s, ir.Let):
             out = [assign(s.target, s.expr)]
             replayed = id(s) in self.replayed
-            if s.target in self.active and id(s) in self.rec.first_defs and not replayed:
+            first = s.target in self.active and id(s) in self.rec.first_defs and not replayed
+            if first and s.target not in self.single:
                 out.append(assign(self.bar(s.target), st_call("zeros_adj", name(s.target))))
             return out
         if isinstance(s, ir.Store):
@@ -336,14 +341,7 @@ class ReverseGenerator:
         if isinstance(s, ir.Accumulate):
             if not self.is_active(s.value) or s.target not in self.active:
                 return []
-            value_bar = self.bar(s.value.id)
-            return [
-                aug(
-                    value_bar,
-                    s.op,
-                    st_call("unbroadcast", name(self.bar(s.target)), name(value_bar)),
-                )
-            ]
+            return [self.contribute(s.value.id, name(self.bar(s.target)), True, s.op)]
         if isinstance(s, ir.If):
             body = self.reverse_block(s.body, depth)
             orelse = self.reverse_block(s.orelse, depth)
@@ -403,6 +401,8 @@ class ReverseGenerator:
     def adjoint_let(self, s: ir.Let) -> list[gast.stmt]:
         if s.target not in self.active:
             return []
+        if s.target in self.single and s.target not in self.has_bar:
+            return []  # nothing used it differentiably: its adjoint is zero
         y_bar = self.bar(s.target)
         out: list[gast.stmt] = []
         if s.prim is _GETITEM:
@@ -430,13 +430,40 @@ class ReverseGenerator:
                 if s.prim.custom:
                     out.append(assign(arg_bar, st_call("add_cotangent", name(arg_bar), value)))
                     continue
-                if s.prim.broadcasts:
-                    # the adjoint has the operand's shape: it tells unbroadcast where to sum
-                    value = st_call("unbroadcast", value, name(arg_bar))
-                out.append(aug(arg_bar, "+", value))
-        if s.prim is not _COPY or out:
+                out.append(self.contribute(arg.id, value, s.prim.broadcasts))
+        if s.target not in self.single and (s.prim is not _COPY or out):
             out.append(assign(y_bar, st_call("reset", name(y_bar))))
         return out
+
+    def may_alias_mutable(self, value: gast.expr) -> bool:
+        """Whether ``value`` may share memory with an adjoint updated in place later."""
+        mutable = {b for v, b in self.names.bars().items() if v not in self.single}
+        return any(isinstance(n, gast.Name) and n.id in mutable for n in gast.walk(value))
+
+    def contribute(self, var: str, value: gast.expr, broadcasts: bool = False, op: str = "+"):
+        """``var_bar += value`` (summed back to var's shape if ``broadcasts``).
+
+        A single-use adjoint (see ``_single_use_adjoints``) is never zero-filled: its first
+        contribution binds it, later ones rebind it (never in place, since the first may be
+        another adjoint's array)."""
+        bar = self.bar(var)
+        if var not in self.single:
+            if broadcasts:
+                # the adjoint has the operand's shape: it tells unbroadcast where to sum
+                value = st_call("unbroadcast", value, name(bar))
+            return aug(bar, op, value)
+        # shaped and typed like var (also undoing numba's float64 promotion of float32)
+        value = st_call("unbroadcast", value, name(var))
+        self.reads([value], 0)
+        if var not in self.has_bar:
+            self.has_bar.add(var)
+            if self.may_alias_mutable(value):
+                value = st_call("keep", value)  # a copy: that adjoint is reset in place later
+            if op == "-":
+                value = gast.UnaryOp(op=gast.USub(), operand=value)
+            return assign(bar, value)
+        binop = gast.Add() if op == "+" else gast.Sub()
+        return assign(bar, _binop(name(bar), binop, value))
 
     def adjoint_getitem(self, x: str, index: gast.expr, y_bar: str) -> gast.stmt:
         """``x_bar[index] += y_bar``; a ``None`` in the index (a new axis) has no place in
@@ -454,14 +481,41 @@ class ReverseGenerator:
         a_bar = self.bar(s.array)
         out: list[gast.stmt] = []
         if self.is_active(s.value):
-            value_bar = self.bar(s.value.id)
-            g = st_call("unbroadcast", subscript(a_bar, s.index), name(value_bar))
-            out.append(aug(value_bar, s.op or "+", g))
+            out.append(self.contribute(s.value.id, subscript(a_bar, s.index), True, s.op or "+"))
             self.reads([s.index], s.line)
         if s.op is None:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index], s.line)
         return out
+
+
+def _single_use_adjoints(fn: ir.Function, active: set[str]) -> set[str]:
+    """Active names whose adjoint needs no zero-filled array: bound once, by a statement at
+    the top level of the function, read only by top-level statements, never indexed, written
+    into or passed to a user's rule. In straight-line code their contributions arrive in a
+    known order, so the first can bind the adjoint (saving an allocation, a fill and a pass
+    per array) and nothing needs resetting afterwards."""
+    bound: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        target = s.var if isinstance(s, ir.For) else ir.defined_name(s)
+        if target is not None:
+            bound[target] = bound.get(target, 0) + 1
+    nested: set[str] = set()
+    excluded: set[str] = set(fn.params)
+    for s in fn.body:
+        if isinstance(s, (ir.If, ir.For, ir.While)):
+            for inner in ir.walk([s]):
+                nested |= ir.names_read(inner)
+                if isinstance(inner, ir.Let) and inner.index is not None:
+                    nested |= ir.names_in(inner.index)
+    for s in ir.walk(fn.body):
+        if isinstance(s, (ir.Store, ir.Accumulate)):
+            excluded.add(ir.defined_name(s))
+        if isinstance(s, ir.Let) and s.prim is not None:
+            if s.prim is _GETITEM or s.prim.custom:
+                excluded |= {a.id for a in s.args if isinstance(a, gast.Name)}
+    top = {s.target for s in fn.body if isinstance(s, ir.Let)}
+    return {n for n in top & active if bound.get(n) == 1} - nested - excluded
 
 
 def _uses_tape(body: list[gast.stmt]) -> bool:

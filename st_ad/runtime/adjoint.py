@@ -147,17 +147,37 @@ def unbroadcast(g, x):  # pragma: no cover
 def _unbroadcast(g, x):
     if isinstance(x, _SCALARS):
         if isinstance(g, types.Array):
-            return lambda g, x: np.sum(g)
-        return lambda g, x: g
+            return lambda g, x: _in_float_type_of(np.sum(g), x)
+        return lambda g, x: _in_float_type_of(g, x)
     if isinstance(x, types.Array) and isinstance(g, types.Array):
         extra = g.ndim - x.ndim
         if extra == 0:
-            return lambda g, x: _fit(g, x)
+            return lambda g, x: _in_float_type_of(_fit(g, x), x)
         if extra == 1:
-            return lambda g, x: _fit(np.sum(g, 0), x)
+            return lambda g, x: _in_float_type_of(_fit(np.sum(g, 0), x), x)
         if extra == 2:
-            return lambda g, x: _fit(np.sum(np.sum(g, 0), 0), x)
-        return lambda g, x: _sum_to_shape(g, x)
+            return lambda g, x: _in_float_type_of(_fit(np.sum(np.sum(g, 0), 0), x), x)
+        return lambda g, x: _in_float_type_of(_sum_to_shape(g, x), x)
+    if isinstance(x, types.Array):  # a scalar cotangent of an array operand
+        return lambda g, x: _in_float_type_of(np.full(x.shape, g), x)
+    return lambda g, x: g
+
+
+def _in_float_type_of(g, x):  # pragma: no cover
+    """``g`` in ``x``'s float type: numba computes ``2.0 * x`` in float64 for float32 ``x``,
+    and a float32 value's cotangent should stay float32."""
+
+
+@overload(_in_float_type_of, inline="always")
+def _in_float_type_of_impl(g, x):
+    dtype = x.dtype if isinstance(x, types.Array) else x
+    if not isinstance(dtype, types.Float):
+        return lambda g, x: g
+    if isinstance(g, types.Array) and g.dtype != dtype:
+        return lambda g, x: g.astype(dtype)
+    if isinstance(g, types.Float) and g != dtype:
+        scalar = as_dtype(dtype).type
+        return lambda g, x: scalar(g)
     return lambda g, x: g
 
 
