@@ -145,27 +145,17 @@ def _program(func: Callable, wrt: Wrt) -> _Program:
 
 
 def _reverse_source(p: _Program) -> tuple[str, dict]:
+    # Each entry point is generated whole rather than as a wrapper around a shared adjoint:
+    # numba then compiles one function per entry point used, and grad stays in the
+    # differentiable subset (st_ad.jvp(st_ad.grad(f)) gives Hessian-vector products).
     name = p.fn.name
-    params = ", ".join(p.fn.params)
     generator = ReverseGenerator(p.fn, p.wrt, p.as_tuple)
-    # grad is generated whole (not a wrapper), so that it is itself differentiable:
-    # st_ad.jvp(st_ad.grad(f)) gives Hessian-vector products
     functions = [
-        generator.function(f"{name}_adjoint"),
         generator.function(f"{name}_grad", with_value=False, seed_value=1.0),
+        generator.function(f"{name}_value_and_grad", seed_value=1.0),
+        generator.function(f"{name}_vjp", with_value=False),
     ]
-    wrappers = f"""
-@njit(cache=True)
-def {name}_value_and_grad({params}):
-    value, grads = {name}_adjoint({params}, 1.0)
-    return st.assert_scalar_output(value), grads
-
-
-@njit(cache=True)
-def {name}_vjp({params}, result_bar):
-    return {name}_adjoint({params}, result_bar)[1]
-"""
-    return module_source(p.src, p.fn, functions, "adjoint (reverse mode)", wrappers)
+    return module_source(p.src, p.fn, functions, "adjoint (reverse mode)", "")
 
 
 def _forward_source(p: _Program) -> tuple[str, dict]:

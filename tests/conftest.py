@@ -6,8 +6,14 @@ reference is accurate even when the function under test runs in float32.
 """
 
 import inspect
+import os
 
-import numpy as np
+# Tests check derivative values, not speed: compile without LLVM's optimisation passes, which
+# halves the suite's time (nearly all of it is numba compiling generated code). Benchmarks
+# (bench/) run at numba's default level. Set NUMBA_OPT yourself to override.
+os.environ.setdefault("NUMBA_OPT", "0")
+
+import numpy as np  # noqa: E402
 
 FD_STEP = 1e-6
 

@@ -72,14 +72,17 @@ class Case:
     rtol: float = 1e-6
 
 
-CASES: list[Case] = []
+CASES: list[Case] = []  # one primitive (or call pattern) each, run in float64
+FLOAT32_CASES: list[Case] = []  # every primitive again, a family per function, in float32
 
 
-def case(args: Callable[[Draw], tuple], wrt=(0,), **kw) -> Callable:
+def case(args: Callable[[Draw], tuple], wrt=(0,), float32=False, **kw) -> Callable:
     """Register the decorated function as a case."""
 
     def register(func: Callable) -> Callable:
-        CASES.append(Case(func.__name__, func, args, tuple(wrt), **kw))
+        (FLOAT32_CASES if float32 else CASES).append(
+            Case(func.__name__, func, args, tuple(wrt), **kw)
+        )
         return func
 
     return register
@@ -325,9 +328,9 @@ def sum_all(x):
     return np.sum(x) * x
 
 
-@case(lambda d: (d.any("n,m,k"),))
+@case(lambda d: (d.any("n,m"),))
 def sum_axis(x):
-    return np.sum(x, axis=1) + np.sum(x, 0)[None, :, :].sum(axis=0)[0] * x.sum(axis=-2)
+    return np.sum(x, axis=1)[:, None] * np.sum(x, 0) + x.sum(axis=-1)[:, None]
 
 
 @case(lambda d: (d.any("n,m"),))
@@ -352,11 +355,6 @@ def max_min(x):
     return np.max(x, axis=0) * np.min(x) + np.max(x) + np.min(x, axis=0) + x.max() * x.min()
 
 
-@case(lambda d: (d.any("n,m,k"),))
-def max_axis_3d(x):
-    return np.amax(x, axis=2) + np.amin(x, axis=1)
-
-
 @case(lambda d: (d.any("n,m"),))
 def var_std(x):
     return np.var(x) + np.std(x) * np.var(x, axis=0) + np.std(x, axis=1).sum() + x.var() + x.std()
@@ -378,9 +376,9 @@ def transpose(x):
     return x.T @ x + np.transpose(x).sum() + x.transpose()[0]
 
 
-@case(lambda d: (d.any("n,m,k"),))
+@case(lambda d: (d.any("n,m"),))
 def transpose_axes(x):
-    return np.transpose(x, (1, 0, 2)) * np.swapaxes(x, 0, 1)
+    return np.transpose(x, (1, 0)) * np.swapaxes(x, 0, 1) + np.amax(x, axis=1) * np.amin(x, 1)
 
 
 @case(lambda d: (d.any("n,m"),))
@@ -437,9 +435,9 @@ def concatenate_columns(a, b):
     return np.concatenate((a, b, a), axis=1)
 
 
-@case(lambda d: (d.any("n,m"), d.any("n,m")), wrt=(0, 1))
+@case(lambda d: (d.any("n"), d.any("n")), wrt=(0, 1))
 def stack(a, b):
-    return np.stack((a, b)) + np.stack((b, a), axis=2).transpose((2, 0, 1))
+    return np.stack((a, b)) + np.stack((b, a), axis=1).T
 
 
 @case(lambda d: (d.any("n"), d.any("m"), d.any("n,k")), wrt=(0, 1, 2))
@@ -531,9 +529,99 @@ def eigh_vectors(a):
     return v * v * w  # squares: independent of each eigenvector's sign
 
 
-@case(
-    lambda d: (d.any("7,n") + 3.0 * np.eye(*d.shape("7,n"), dtype=d.dtype), d.any("7")), wrt=(0, 1)
-)
+def _tall(d: Draw):
+    """A 7 x n matrix of full column rank, and a right-hand side."""
+    return d.any("7,n") + 3.0 * np.eye(*d.shape("7,n"), dtype=d.dtype), d.any("7")
+
+
+@case(_tall, wrt=(0, 1))
 def lstsq(a, b):
     x = np.linalg.lstsq(a, b)[0]
     return x
+
+
+# --- float32: each family in one function (numba compiles per dtype, so this keeps the suite
+# fast while every rule still runs in float32) ---------------------------------------------------
+@case(lambda d: (d.any(), d.unit(), d.pos(), d.gt1()), wrt=(0, 1, 2, 3), float32=True)
+def f32_elementwise(x, u, p, g):
+    a = np.sin(x) + np.cos(x) + np.tan(u) + np.arcsin(u) + np.arccos(u) + np.arctan(x)
+    b = np.sinh(x) + np.cosh(x) + np.tanh(x) + np.arcsinh(x) + np.arccosh(g) + np.arctanh(u)
+    c = np.exp(x) + np.exp2(x) + np.expm1(x) + np.log(p) + np.log2(p) + np.log10(p)
+    e = np.log1p(p) + np.sqrt(p) + np.cbrt(p) + np.square(x) + np.reciprocal(p)
+    f = np.negative(x) * np.positive(x) + np.abs(x) + np.absolute(x) + np.fabs(x)
+    steps = np.sign(x) + np.floor(x) + np.ceil(x) + np.trunc(x) + np.rint(x) + np.round(x)
+    return a * b + c * e + (-f) + x * (steps + np.around(x))
+
+
+@case(
+    lambda d: (d.any("n,1"), d.pos("1,m"), d.any("m"), d.cond("n,m")),
+    wrt=(0, 1, 2),
+    float32=True,
+)
+def f32_binary(a, b, c, cond):
+    arithmetic = a + b - c * a / b + b**c + a**2
+    ufuncs = np.add(a, c) * np.subtract(b, a) + np.multiply(a, b) + np.divide(c, b)
+    more = np.power(b, c) + np.true_divide(a, b) + np.arctan2(a, b) + np.hypot(a, c)
+    extrema = np.maximum(a, c) + np.fmax(a, b) + np.minimum(b, c) + np.fmin(a, c)
+    selected = np.clip(a * b, c, b) + np.where(cond, a * b, c)
+    return arithmetic + ufuncs + more + extrema + selected
+
+
+@case(lambda d: (d.any("n,m"), d.any("m")), wrt=(0, 1), float32=True)
+def f32_reductions(x, v):
+    a = np.sum(x) * np.sum(x, axis=0) + np.mean(x, axis=1).sum() + x.mean()
+    b = np.prod(x, axis=0) + np.prod(v) + np.max(x, axis=0) * np.min(x) + x.max() + x.min()
+    c = np.amax(x, axis=0) + np.amin(x, 0) + np.var(x, axis=0) + np.std(x) + x.var() + x.std()
+    e = np.linalg.norm(v) * np.linalg.norm(x, axis=0) + np.cumsum(v) * np.cumsum(x, axis=0)
+    return a + b + c + e + x.sum(axis=1).sum() + x.prod() + x.cumsum()[0]
+
+
+@case(lambda d: (d.any("n,m"), d.any("m")), wrt=(0, 1), float32=True)
+def f32_shapes(x, v):
+    n = x.shape[0]
+    m = x.shape[1]
+    t = x.T @ x + np.transpose(x) @ x + np.transpose(x, (1, 0)) @ np.swapaxes(x, 0, 1).T
+    r = np.reshape(x, (m, n)).T + x.reshape(n, m) + np.ravel(x).reshape((n, m))
+    r = r + x.flatten().reshape(n, m) + x.ravel().reshape(n, m) + np.expand_dims(v, 0)
+    b = np.broadcast_to(v, (n, m)) * v[None, :] + x[:, 0][:, None] + x[1:, :].sum()
+    y = x.copy()
+    y[0, 0] = 2.0
+    c = y * np.copy(x) + np.ascontiguousarray(x) + np.zeros_like(x) + np.ones((n, m))
+    j = np.concatenate((x, x), axis=1)[:, :m] + np.stack((v, v))[0] + np.hstack((v, v))[:m]
+    k = np.vstack((x, x))[:n] + np.vstack((v, v))[0] + np.diag(np.diag(t)).sum() * np.trace(t)
+    return t.sum() + r + b + c + j + k + np.eye(n)[0, 0]
+
+
+@case(
+    lambda d: (d.any("n,m"), d.any("m"), d.any("n"), d.any("m,k")), wrt=(0, 1, 2, 3), float32=True
+)
+def f32_products(a, v, w, b):
+    d = np.dot(a, v) * np.dot(w, a).sum() + w @ w + a.dot(v) + np.vdot(w, w)
+    p = a @ b + np.matmul(a, b) * np.dot(a, b)
+    q = np.outer(w, v) * np.inner(v, v) + np.inner(a, a)[:, :1] + np.trace(a @ a.T)
+    return d.sum() * p.sum() + q
+
+
+@case(lambda d: (d.square("n"), d.any("n"), *_tall(d)), wrt=(0, 1, 2, 3), float32=True)
+def f32_linalg(a, b, t, r):
+    sign, logdet = np.linalg.slogdet(a)
+    x = np.linalg.solve(a, b) + np.linalg.solve(a, np.outer(b, b))[0]
+    z = np.linalg.lstsq(t, r)[0]
+    return np.linalg.inv(a) @ x + np.linalg.det(a) * sign * logdet + z.sum()
+
+
+@case(lambda d: (d.spd("n"),), symmetric=True, float32=True)
+def f32_symmetric(s):
+    w, v = np.linalg.eigh(s)
+    return np.linalg.cholesky(s) + v * v * w
+
+
+# the math module on float32 scalars: the same function as the float64 case
+FLOAT32_CASES.append(
+    Case(
+        "f32_math_functions",
+        math_functions,
+        CASES[[c.id for c in CASES].index("math_functions")].args,
+        (0, 1, 2, 3),
+    )
+)

@@ -168,14 +168,16 @@ class ReverseGenerator:
         body.append(comment("forward sweep"))
         body += self.forward_block(fn.body, 0)
         value = self.names.fresh("value")
+        scalar = seed_value is not None  # grad and value_and_grad: a scalar function only
         if with_value:
-            body.append(assign(value, st_call("keep", name(fn.result))))
+            kept = st_call("keep", name(fn.result))
+            body.append(assign(value, st_call("assert_scalar_output", kept) if scalar else kept))
         body.append(comment("reverse sweep"))
         self.has_bar = set()
         if fn.result in self.active:
             result_bar = self.bar(fn.result)
             body.append(self.contribute(fn.result, seed_expr))
-            if not with_value:  # the result's adjoint has the result's type
+            if scalar and not with_value:  # the result's adjoint has the result's type
                 body.append(assign(result_bar, st_call("assert_scalar_output", name(result_bar))))
             body += self.reverse_block(fn.body, 0)
         grads = [name(self.bar(p)) for p in self.wrt]
@@ -452,9 +454,11 @@ class ReverseGenerator:
                 # the adjoint has the operand's shape: it tells unbroadcast where to sum
                 value = st_call("unbroadcast", value, name(bar))
             return aug(bar, op, value)
-        # shaped and typed like var (also undoing numba's float64 promotion of float32)
-        value = st_call("unbroadcast", value, name(var))
-        self.reads([value], 0)
+        if broadcasts or _may_promote(value):
+            # shaped and typed like var: numba computes 2.0 * x in float64 for float32 x, and
+            # here no float32 array receives the value in place
+            value = st_call("unbroadcast", value, name(var))
+            self.reads([value], 0)
         if var not in self.has_bar:
             self.has_bar.add(var)
             if self.may_alias_mutable(value):
@@ -487,6 +491,17 @@ class ReverseGenerator:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index], s.line)
         return out
+
+
+def _may_promote(node: gast.expr) -> bool:
+    """Whether numba may compute ``node`` in float64 from float32 operands: it types Python
+    numbers, and divisions by integers (``g / x.size``), as float64."""
+    for n in gast.walk(node):
+        if isinstance(n, gast.Constant) and isinstance(n.value, (int, float)):
+            return True
+        if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):
+            return True
+    return False
 
 
 def _single_use_adjoints(fn: ir.Function, active: set[str]) -> set[str]:

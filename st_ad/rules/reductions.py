@@ -30,9 +30,21 @@ def _count(x, axis):
     return x.attr("size") if axis is None else x.attr("shape")[axis.node]
 
 
-def _reduction(keys, name, jvp, vjp, impl=None, note="") -> Rule:
+def _reduction(keys, name, jvp, vjp, impl=None, note="", spreads=False) -> Rule:
+    """``spreads``: without an axis the cotangent is a scalar, spread over x by the
+    generator (the same summing-to-shape as for broadcasting, in reverse)."""
     note = "; ".join(n for n in ("axis=None or an int", note) if n)
-    rule = Rule(name, jvp, vjp, diff=(0,), impl=impl, impl_if="axis", family="reduction", note=note)
+    rule = Rule(
+        name,
+        jvp,
+        vjp,
+        diff=(0,),
+        impl=impl,
+        impl_if="axis",
+        family="reduction",
+        note=note,
+        broadcasts=spreads,
+    )
     return register(keys, rule)
 
 
@@ -45,7 +57,7 @@ def _sum_vjp(g, y, x, axis=None):
     return _spread(g, x, axis), None
 
 
-_reduction([numpy.sum, ".sum"], "sum", _sum_jvp, _sum_vjp)
+_reduction([numpy.sum, ".sum"], "sum", _sum_jvp, _sum_vjp, spreads=True)
 
 
 # mean -----------------------------------------------------------------------------------------
@@ -57,7 +69,7 @@ def _mean_vjp(g, y, x, axis=None):
     return _spread(g, x, axis) / _count(x, axis), None
 
 
-_reduction([numpy.mean, ".mean"], "mean", _mean_jvp, _mean_vjp, impl="mean")
+_reduction([numpy.mean, ".mean"], "mean", _mean_jvp, _mean_vjp, impl="mean", spreads=True)
 
 
 # prod -----------------------------------------------------------------------------------------

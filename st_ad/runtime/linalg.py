@@ -36,7 +36,7 @@ def _dot_vjp_a(g, a, b):
     if ranks == (1, 2):
         return lambda g, a, b: np.dot(b, g)
     if ranks == (2, 2):
-        return lambda g, a, b: np.dot(g, np.ascontiguousarray(b.T))
+        return lambda g, a, b: np.dot(g, b.T)
     raise TypingError(f"st_ad: np.dot of ranks {ranks} is not supported")
 
 
@@ -50,11 +50,11 @@ def _dot_vjp_b(g, a, b):
     if ranks == (1, 1):
         return lambda g, a, b: g * a
     if ranks == (2, 1):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), g)
+        return lambda g, a, b: np.dot(g, a)  # a.T @ g, without transposing a
     if ranks == (1, 2):
         return lambda g, a, b: np.outer(a, g)
     if ranks == (2, 2):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(a.T), g)
+        return lambda g, a, b: np.dot(a.T, g)
     raise TypingError(f"st_ad: np.dot of ranks {ranks} is not supported")
 
 

@@ -119,7 +119,7 @@ def _inner(a, b):
     if ranks == (1, 2):
         return lambda a, b: np.dot(b, a)
     if ranks == (2, 2):
-        return lambda a, b: np.dot(a, np.ascontiguousarray(b.T))
+        return lambda a, b: np.dot(a, b.T)
     raise TypingError(f"st_ad: np.inner of ranks {ranks} is not supported")
 
 
@@ -157,5 +157,5 @@ def _inner_vjp_b(g, a, b):
     if ranks == (1, 2):
         return lambda g, a, b: np.outer(g, a)
     if ranks == (2, 2):
-        return lambda g, a, b: np.dot(np.ascontiguousarray(g.T), a)
+        return lambda g, a, b: np.dot(g.T, a)
     raise TypingError(f"st_ad: np.inner of ranks {ranks} is not supported")
