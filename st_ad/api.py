@@ -8,8 +8,10 @@ the generated module, compiled lazily for the argument types they meet.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -72,12 +74,59 @@ def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
             hint="pass floats (e.g. 1.0, not 1) or float arrays, or change `wrt`",
             **where,
         )
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    clean = _ANSI.sub("", text)
+    reason = _numba_reason(clean) or type(exc).__name__
+    line = _user_line(clean)
+    if line is not None and src is not None:
+        where = dict(where, lineno=line[0], source_line=line[1])
     return StAdError(
-        f"numba could not compile the generated derivative code: {first}",
-        hint="check the argument types; see st_ad.source(f) for the generated code",
+        f"numba could not compile the derivative code of this line: {reason}",
+        hint="check the argument types (numba supports this form of the call?); "
+        "st_ad.source(f) shows the generated code",
         **where,
     )
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_REASONS = (
+    "No implementation of function",
+    "Unknown attribute",
+    "Use of unsupported",
+    "NumbaTypeError:",
+    "NumbaValueError:",
+    "Invalid use of",
+    "Cannot unify",
+    "Can't unify",
+    "Cannot determine Numba type",
+)
+
+
+def _numba_reason(text: str) -> str | None:
+    """The line of a numba error that says what failed (its first line says only where)."""
+    lines = [line.strip() for line in text.splitlines()]
+    for k, line in enumerate(lines):
+        if line.startswith(_REASONS):
+            if line.endswith("signature:") and k + 2 < len(lines):
+                return f"{line} {lines[k + 2]}"  # ">>> f(types...)" follows
+            return line
+    return next((line for line in lines if line), None)
+
+
+def _user_line(text: str) -> tuple[int, str] | None:
+    """The user's line behind the generated line numba failed on: the nearest ``# line N:``
+    or ``# adjoint of line N:`` comment above it in the generated file."""
+    m = re.search(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text)
+    if m is None or "st_ad" not in m.group(1):
+        return None
+    try:
+        generated = Path(m.group(1)).read_text().splitlines()
+    except OSError:
+        return None
+    for row in reversed(generated[: int(m.group(2))]):
+        found = re.match(r"\s*# (?:adjoint of )?line (\d+): (.*)", row)
+        if found:
+            return int(found.group(1)), found.group(2)
+    return None
 
 
 def _as_dispatcher(func: Any, src: FunctionSource) -> Dispatcher:

@@ -128,3 +128,18 @@ def test_argnums_alias_and_names():
     by_name = st_ad.grad(scalar, wrt="x")(x, 2.0)
     assert by_position == pytest.approx(2.0 * math.cos(x), rel=1e-14)
     assert by_name == pytest.approx(2.0 * math.cos(x), rel=1e-14)
+
+
+def builtin_abs_of_array(x):
+    y = np.sin(x)
+    z = abs(y)
+    return np.sum(z)
+
+
+def test_numba_typing_error_points_to_the_users_line():
+    with pytest.raises(st_ad.StAdError) as info:
+        st_ad.grad(builtin_abs_of_array)(np.ones(3))
+    text = str(info.value)
+    assert "z = abs(y)" in text and "abs(array(float64" in text
+    assert "test_errors.py" in text
+    assert "Traceback" not in text and "\x1b[" not in text
