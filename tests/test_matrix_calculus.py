@@ -83,3 +83,15 @@ def test_hessian_vector_product_of_matrix_function():
     q = x @ A @ x
     expected = 2 * A @ v / q - 4 * (A @ x) * (x @ A @ v) / q**2
     np.testing.assert_allclose(hv, expected, rtol=1e-10)
+
+
+def recurrence(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s * 0.5 + np.sin(x[i]) * s + x[i]
+    return s
+
+
+def test_forward_over_a_gradient_that_records_is_a_clear_error():
+    with pytest.raises(st_ad.UnsupportedError, match="tape"):
+        st_ad.jvp(st_ad.grad(recurrence))(np.ones(3), np.ones(3))

@@ -384,6 +384,9 @@ class _Lowering:
                 self.assign_name(e.id, v, s, out)
         elif isinstance(value, gast.Call) and lookup(self.resolve(value.func)) is None:
             raise self._no_rule(value.func, self.resolve(value.func), s)
+        elif isinstance(value, gast.Call) and lookup(self.resolve(value.func)).failure:
+            message, hint = lookup(self.resolve(value.func)).failure
+            raise self.fn.error(s, message, hint)
         elif isinstance(value, gast.Call) and self.tuple_rule(value) is not None:
             rule = self.tuple_rule(value)
             if len(elts) != len(rule.parts):

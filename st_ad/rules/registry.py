@@ -62,6 +62,7 @@ class Rule:
     injected: dict[str, object] = field(default_factory=dict)
     custom: bool = False
     defaults: dict[str, object] = field(default_factory=dict)
+    failure: tuple[str, str] | None = None  # (message, hint) of a primitive st_ad rejects
 
     def __post_init__(self) -> None:
         if self.params is None and self.vjp is not None:
@@ -137,7 +138,15 @@ def unsupported(name: str, message: str, hint: str, diff: tuple[int, ...]) -> Ru
     def fail(*args):
         raise RuleError(message, hint)
 
-    return Rule(name=name, jvp=fail, vjp=fail, diff=diff, params=None, note="not differentiated")
+    return Rule(
+        name=name,
+        jvp=fail,
+        vjp=fail,
+        diff=diff,
+        params=None,
+        note="not differentiated",
+        failure=(message, hint),
+    )
 
 
 def no_derivative(keys: Iterable[object], name: str, family: str = "", note: str = "") -> Rule:

@@ -9,7 +9,7 @@ applied to the cotangent's tangent. The tape (loops that record values) has no r
 from __future__ import annotations
 
 from .. import runtime as rt
-from .registry import Rule, RuleError, no_derivative, register
+from .registry import Rule, RuleError, no_derivative, register, unsupported
 from .sym import ZERO, st
 
 
@@ -25,7 +25,7 @@ def _runtime(keys, name, jvp, vjp, diff=(0,)) -> Rule:
 
 
 no_derivative(
-    [rt.zeros_adj, rt.reset, rt.extremum_mask],
+    [rt.zeros_adj, rt.reset, rt.extremum_mask, rt.trip_count],
     "runtime constant",
     family="runtime",
     note="zeros, resets and masks",
@@ -78,3 +78,15 @@ def _dot_vjp_jvp(helper):
 
 for helper in (rt.dot_vjp_a, rt.dot_vjp_b):
     _runtime([helper], helper.__name__, _dot_vjp_jvp(helper), None, diff=(0, 1, 2))
+
+
+# The tape: a gradient whose loops record values cannot be differentiated again yet.
+_TAPE = unsupported(
+    "tape",
+    "this gradient records values on st_ad's tape (a loop overwrites values the reverse "
+    "sweep needs), and derivatives of such gradients are not supported yet",
+    "differentiate a loop-free formulation, or take finite differences of st_ad.grad(f)",
+    diff=(0, 1, 2),
+)
+register([rt.new_tape, rt.reserve, rt.reserve_slots, rt.push, rt.pop], _TAPE)
+_TAPE.family = "runtime"
