@@ -2,14 +2,14 @@
 the reverse sweep will need, then a reverse sweep that runs each statement's adjoint in reverse
 order, restoring recorded values as it goes.
 
-Layout of the generated function ``f_adjoint(*params, result_bar)``::
+Layout of a generated adjoint, e.g. ``f_vjp(*params, result_bar)``::
 
     tape = st.new_tape(); tape_top = 0          # recorded values (see runtime/tape.py)
     x_bar = st.zeros_adj(x)                     # one adjoint per active parameter
     ... forward sweep ...
     y_bar += result_bar                         # seed the result's adjoint
     ... reverse sweep ...
-    return y, x_bar
+    return x_bar                                # (value, x_bar) for f_value_and_grad
 """
 
 from __future__ import annotations
