@@ -40,3 +40,14 @@ def injected_globals(fn: ir.Function) -> dict[str, object]:
         if isinstance(s, ir.Let) and s.prim is not None:
             found.update(s.prim.injected)
     return found
+
+
+def may_promote(node: gast.expr, divisions: bool = True) -> bool:
+    """Whether numba may compute ``node`` in float64 from float32 operands: it types Python
+    numbers as float64, and divisions by integers (``g / x.size``) too."""
+    for n in gast.walk(node):
+        if isinstance(n, gast.Constant) and type(n.value) in (int, float):
+            return True
+        if divisions and isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):
+            return True
+    return False

@@ -15,7 +15,7 @@ from .. import ir
 from ..analysis.activity import active_names
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, name
-from .apply import call_rule, differentiable, operand
+from .apply import call_rule, differentiable, may_promote, operand
 from .build import DerivativeNames, assign, aug, comment, for_range, st_call, subscript
 from .reverse import function_def, store_param
 
@@ -117,7 +117,7 @@ class ForwardGenerator:
             tangents = [self.tangent(a) if k in diff else ZERO for k, a in enumerate(s.args)]
             args = [operand(a) for a in s.args]
             d = call_rule(self.fn, s, s.prim.jvp, Sym(name(s.target)), *args, *tangents)
-            if d is not ZERO and _has_float_constant(d.node):
+            if d is not ZERO and may_promote(d.node, divisions=False):
                 d = Sym(st_call("cast_like", d.node, name(s.target)))
             if d is not ZERO:
                 inactive = [
@@ -131,7 +131,3 @@ class ForwardGenerator:
                     return st_call("broadcast_like", d.node, name(s.target))
                 return d.node
         return st_call("zeros_adj", name(s.target))
-
-
-def _has_float_constant(node: gast.expr) -> bool:
-    return any(isinstance(n, gast.Constant) and type(n.value) is float for n in gast.walk(node))

@@ -21,7 +21,7 @@ from ..analysis.activity import active_names
 from ..analysis.tbr import Recording, record
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, const, name
-from .apply import call_rule, differentiable, operand
+from .apply import call_rule, differentiable, may_promote, operand
 from .build import (
     DerivativeNames,
     assign,
@@ -454,7 +454,7 @@ class ReverseGenerator:
                 # the adjoint has the operand's shape: it tells unbroadcast where to sum
                 value = st_call("unbroadcast", value, name(bar))
             return aug(bar, op, value)
-        if broadcasts or _may_promote(value):
+        if broadcasts or may_promote(value):
             # shaped and typed like var: numba computes 2.0 * x in float64 for float32 x, and
             # here no float32 array receives the value in place
             value = st_call("unbroadcast", value, name(var))
@@ -491,17 +491,6 @@ class ReverseGenerator:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index], s.line)
         return out
-
-
-def _may_promote(node: gast.expr) -> bool:
-    """Whether numba may compute ``node`` in float64 from float32 operands: it types Python
-    numbers, and divisions by integers (``g / x.size``), as float64."""
-    for n in gast.walk(node):
-        if isinstance(n, gast.Constant) and isinstance(n.value, (int, float)):
-            return True
-        if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Div):
-            return True
-    return False
 
 
 def _single_use_adjoints(fn: ir.Function, active: set[str]) -> set[str]:

@@ -382,13 +382,18 @@ class _Lowering:
                     staged.append(_name(tmp))
             for e, v in zip(elts, staged, strict=True):
                 self.assign_name(e.id, v, s, out)
-        elif isinstance(value, gast.Call) and lookup(self.resolve(value.func)) is None:
-            raise self._no_rule(value.func, self.resolve(value.func), s)
-        elif isinstance(value, gast.Call) and lookup(self.resolve(value.func)).failure:
-            message, hint = lookup(self.resolve(value.func)).failure
-            raise self.fn.error(s, message, hint)
-        elif isinstance(value, gast.Call) and self.tuple_rule(value) is not None:
-            rule = self.tuple_rule(value)
+        elif isinstance(value, gast.Call) and not self.passive(value):
+            rule = lookup(self.resolve(value.func))
+            if rule is None:
+                raise self._no_rule(value.func, self.resolve(value.func), s)
+            if rule.failure:
+                raise self.fn.error(s, *rule.failure)
+            if rule.parts is None:
+                raise self.fn.error(
+                    s,
+                    f"`{ast_text(value.func)}` returns one value, which cannot be unpacked",
+                    "assign it to one name",
+                )
             if len(elts) != len(rule.parts):
                 raise self.fn.error(
                     s,
@@ -604,11 +609,6 @@ class _Lowering:
             self.tuples[target] = (rule, args)
             return
         self._emit(target, expr, rule, args, hint, s, out)
-
-    def tuple_rule(self, value: gast.Call):
-        """The rule of a call that returns a tuple of results (eigh, slogdet), else None."""
-        rule = lookup(self.resolve(value.func))
-        return rule if rule is not None and rule.parts is not None else None
 
     def tuple_element(self, target: str, results: str, index: gast.expr, s, out) -> None:
         """``target = results[index]`` for the tuple of a call like np.linalg.eigh: the
