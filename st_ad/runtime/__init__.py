@@ -17,7 +17,7 @@ from .adjoint import (
     zeros_adj,
 )
 from .checks import assert_differentiable, assert_scalar_output
-from .linalg import dot_vjp_a, dot_vjp_b, matmul
+from .linalg import dot_vjp_a, dot_vjp_b, inner, inner_vjp_a, inner_vjp_b, matmul
 from .matrix import (
     cholesky_jvp,
     cholesky_vjp,
@@ -53,9 +53,6 @@ from .shape import (
     diag_vjp,
     hstack_part,
     hstack_width,
-    inner,
-    inner_vjp_a,
-    inner_vjp_b,
     reshape_like,
     take_index,
     take_part,
