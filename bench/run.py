@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python bench/run.py [--quick] [--no-jax]
+    python bench/run.py [--quick] [--no-jax] [--no-startup]
 
 For each problem it times (after warm-up, median of repeats):
   * the numba-compiled primal,
@@ -24,6 +24,10 @@ slower and very noisy (20x slower with one core busy elsewhere), which would swa
 the st_ad/hand-written ratios.
 
 JAX is timed as an optional peer only when it is importable.
+
+Last, unless ``--no-startup``, it measures the time to the first gradient in a fresh
+process, with st_ad's on-disk cache cold and warm, against a plain cached njit function
+(``bench/startup.py``; about 30 s).
 """
 
 import argparse
@@ -67,6 +71,7 @@ from bench.array_problems import (  # noqa: E402
     mlp_loss_grad_nb,
     mlp_loss_nb,
 )
+from bench.startup import format_rows, run_startup  # noqa: E402
 from tests.problems import (  # noqa: E402
     LORENZ_PARAMS,
     LORENZ_U0,
@@ -250,6 +255,11 @@ def main():
         help="use st_ad's normal on-disk cache (default: a fresh temporary cache directory, "
         "so first-call times include code generation and numba compilation)",
     )
+    ap.add_argument(
+        "--no-startup",
+        action="store_true",
+        help="skip the time-to-first-gradient measurement in fresh processes (bench/startup.py)",
+    )
     opts = ap.parse_args()
     if not opts.warm_cache:
         # st_ad writes generated modules (and numba caches them) under ST_AD_CACHE_DIR;
@@ -421,6 +431,12 @@ def main():
     for r in rows:
         if "jax_diff" in r:
             print(f"  {r['label']}: jax vs hand-written {r['jax_diff']:.2e}")
+    if not opts.no_startup:
+        # fresh processes with caches of their own: not counted in the exit status
+        sys.stdout.flush()
+        startup_rows = run_startup()
+        print()
+        print(format_rows(startup_rows))
     return 0 if ok else 1
 
 

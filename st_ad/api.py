@@ -1,16 +1,15 @@
 """Public API: grad, value_and_grad, jvp, vjp, source, check_grad.
 
-Each transform runs the pipeline once, when it is built: front end (source, parse, check,
-normalise), analyses, a generator, emission. The callables returned are numba dispatchers of
-the generated module, compiled lazily for the argument types they meet.
+Each transform is built once (``transform.py``: the pipeline, behind the on-disk cache). The
+callables returned are numba dispatchers of the generated module, compiled lazily for the
+argument types they meet (or loaded from numba's cache), and callable from other ``@njit``
+code.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,22 @@ import numpy as np
 from numba.core.errors import NumbaError
 from numba.core.registry import CPUDispatcher
 
-from . import ir
-from .codegen.emit import load_module, module_source
-from .codegen.forward import ForwardGenerator
-from .codegen.reverse import ReverseGenerator
 from .errors import StAdError
-from .frontend.check import check_supported
-from .frontend.normalize import normalize
-from .frontend.source import FunctionSource, load
+from .frontend.source import FunctionSource, load, python_function
 from .runtime.checks import MARKER
-
-Wrt = int | str | tuple[int | str, ...]
+from .transform import Wrt, built, forget, module_text, program
 
 
 class Dispatcher(CPUDispatcher):
     """A numba dispatcher whose compilation errors on user input become StAdErrors."""
 
-    st_source: FunctionSource | None = None
+    st_function: Callable | None = None  # the user's function this derivative came from
+
+    @property
+    def st_source(self) -> FunctionSource | None:
+        # read only when an error needs it: a module read back from the cache has not
+        # parsed the user's source
+        return None if self.st_function is None else load(self.st_function)
 
     def _compile_for_args(self, *args, **kws):
         try:
@@ -129,100 +127,16 @@ def _user_line(text: str) -> tuple[int, str] | None:
     return None
 
 
-def _as_dispatcher(func: Any, src: FunctionSource) -> Dispatcher:
+def _as_dispatcher(func: Any, user_function: Callable) -> Dispatcher:
     dispatcher = func if isinstance(func, CPUDispatcher) else numba.njit(cache=True)(func)
     dispatcher.__class__ = Dispatcher
-    dispatcher.st_source = src
+    dispatcher.st_function = user_function
     return dispatcher
-
-
-def _wrt_names(src: FunctionSource, wrt: Wrt) -> tuple[list[str], bool]:
-    """Parameter names for ``wrt`` and whether the caller asked for a tuple."""
-    items = wrt if isinstance(wrt, tuple) else (wrt,)
-    names = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise src.error(
-                src.tree,
-                f"wrt={wrt!r}: expected an int position or a parameter name",
-                "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)",
-                cls=StAdError,
-            )
-        if isinstance(item, int):
-            if not -len(src.params) <= item < len(src.params):
-                raise src.error(
-                    src.tree,
-                    f"wrt={item} is out of range: {src.name} has {len(src.params)} parameter(s)",
-                    f"use a position between 0 and {len(src.params) - 1}",
-                    cls=StAdError,
-                )
-            item = src.params[item]
-        elif item not in src.params:
-            raise src.error(
-                src.tree,
-                f"wrt={item!r} is not a parameter of {src.name}",
-                f"choose among {', '.join(src.params)}",
-                cls=StAdError,
-            )
-        if item in names:
-            raise src.error(
-                src.tree, f"wrt names `{item}` twice", "list each argument once", cls=StAdError
-            )
-        names.append(item)
-    if not names:
-        raise src.error(
-            src.tree, "wrt is empty", "differentiate w.r.t. at least one argument", cls=StAdError
-        )
-    return names, isinstance(wrt, tuple)
-
-
-@dataclass
-class _Program:
-    src: FunctionSource
-    fn: ir.Function
-    wrt: list[str]
-    as_tuple: bool
-
-
-@functools.lru_cache(maxsize=256)
-def _program(func: Callable, wrt: Wrt) -> _Program:
-    src = load(func)
-    check_supported(src)
-    names, as_tuple = _wrt_names(src, wrt)
-    fn = normalize(src)
-    return _Program(src, fn, names, as_tuple)
-
-
-def _reverse_source(p: _Program) -> tuple[str, dict]:
-    # Each entry point is generated whole rather than as a wrapper around a shared adjoint:
-    # numba then compiles one function per entry point used, and grad stays in the
-    # differentiable subset (st_ad.jvp(st_ad.grad(f)) gives Hessian-vector products).
-    name = p.fn.name
-    generator = ReverseGenerator(p.fn, p.wrt, p.as_tuple)
-    functions = [
-        generator.function(f"{name}_grad", with_value=False, seed_value=1.0),
-        generator.function(f"{name}_value_and_grad", seed_value=1.0),
-        generator.function(f"{name}_vjp", with_value=False),
-    ]
-    return module_source(p.src, p.fn, functions, "adjoint (reverse mode)", "")
-
-
-def _forward_source(p: _Program) -> tuple[str, dict]:
-    tangent = ForwardGenerator(p.fn, p.wrt).function(f"{p.fn.name}_tangent")
-    return module_source(p.src, p.fn, [tangent], "tangent (forward mode)", "")
-
-
-@functools.lru_cache(maxsize=256)
-def _module(func: Callable, wrt: Wrt, mode: str):
-    p = _program(func, wrt)
-    source, injected = _reverse_source(p) if mode == "reverse" else _forward_source(p)
-    return p, load_module(source, f"{p.fn.name}_{mode}", injected)
 
 
 def forget_transforms() -> None:
     """Drop built transforms (after a rule changes, they would use the old one)."""
-    _program.cache_clear()
-    _module.cache_clear()
+    forget()
 
 
 def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
@@ -242,8 +156,8 @@ def _transform(f, wrt, argnums, mode: str, entry: str):
         raise StAdError(f"wrt={wrt!r}: expected an int, a parameter name or a tuple") from None
 
     def build(func):
-        p, module = _module(func, wrt, mode)
-        return _as_dispatcher(getattr(module, f"{p.fn.name}_{entry}"), p.src)
+        module = built(func, wrt, mode)
+        return _as_dispatcher(getattr(module, f"{python_function(func).__name__}_{entry}"), func)
 
     return build if f is None else build(f)
 
@@ -276,9 +190,7 @@ def source(f: Callable, mode: str = "reverse", wrt: Wrt = 0) -> str:
     """The generated module source for ``mode`` ("reverse" or "forward")."""
     if mode not in ("reverse", "forward"):
         raise StAdError(f"mode={mode!r}: expected 'reverse' or 'forward'")
-    p = _program(f, _resolve_wrt(wrt, None))
-    text, _ = _reverse_source(p) if mode == "reverse" else _forward_source(p)
-    return text
+    return module_text(f, _resolve_wrt(wrt, None), mode)
 
 
 def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, seed: int = 0) -> float:
@@ -286,7 +198,7 @@ def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, seed: i
     differences along random directions, and the adjoint (dot-product) identity
     ``<vjp(u), v> == <u, jvp(v)>`` between the tangent and adjoint programs."""
     wrt = _resolve_wrt(wrt, None)
-    p = _program(f, wrt)
+    p = program(f, wrt)
     positions = [p.src.params.index(n) for n in p.wrt]
     # the primal as the user wrote it (numpy, or their numba dispatcher): independent of st_ad
     primal = f

@@ -71,6 +71,7 @@ class For(Stmt):
     label: str  # e.g. "L12": names of this loop's helper variables derive from it
     counted: bool = False  # the body may break: the forward sweep counts iterations
     header: list[Let] = field(default_factory=list)  # snapshots evaluated before the loop
+    parallel: bool = False  # written with numba.prange
 
 
 @dataclass

@@ -58,12 +58,15 @@ def uses_opaque_call(x):
     return np.linalg.pinv(x)[0, 0] * 2.0
 
 
-def _helper(t):
-    return t * 2.0
-
-
 def uses_python_helper(x):
-    return _helper(x) + 1.0
+    return _helper_with_try(x) + 1.0
+
+
+def _helper_with_try(t):
+    try:
+        return t * 2.0
+    finally:
+        pass
 
 
 CASES = [
@@ -75,7 +78,7 @@ CASES = [
     (uses_class, "class", "class Box:"),
     (uses_global, "global", "global COUNTER"),
     (uses_opaque_call, "no derivative rule", "np.linalg.pinv(x)[0, 0] * 2.0"),
-    (uses_python_helper, "other Python functions", "_helper(x) + 1.0"),
+    (uses_python_helper, "try", "try"),  # the error points into the callee
 ]
 
 

@@ -9,8 +9,10 @@ import gast
 
 from .. import ir
 from ..errors import UnsupportedError
+from ..frontend.calls import UserCall
 from ..rules.registry import RuleError
 from ..rules.sym import Sym
+from .binding import Binding
 
 
 def operand(node: gast.expr) -> Sym | None:
@@ -33,12 +35,16 @@ def differentiable(s: ir.Let) -> tuple[int, ...]:
     return s.prim.differentiable(len(s.args))
 
 
-def injected_globals(fn: ir.Function) -> dict[str, object]:
-    """Globals that the rules used by ``fn`` refer to in generated code (user rules)."""
-    found: dict[str, object] = {}
+def primitive_bindings(fn: ir.Function) -> dict[str, Binding]:
+    """Globals the primitives of ``fn`` refer to in generated code: user rules, and the
+    compiled primals of called user functions."""
+    found: dict[str, Binding] = {}
     for s in ir.walk(fn.body):
-        if isinstance(s, ir.Let) and s.prim is not None:
-            found.update(s.prim.injected)
+        if isinstance(s, ir.Let) and isinstance(s.prim, UserCall):
+            found[s.prim.global_name] = Binding("primal", s.prim.global_name, s.prim.path)
+        elif isinstance(s, ir.Let) and s.prim is not None:
+            for n in s.prim.injected:
+                found[n] = Binding("rule", n, s.prim.name)
     return found
 
 

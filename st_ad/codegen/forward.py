@@ -13,10 +13,22 @@ import gast
 
 from .. import ir
 from ..analysis.activity import active_names
+from ..frontend.calls import UserCall
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, name
 from .apply import call_rule, differentiable, may_promote, operand
-from .build import DerivativeNames, assign, aug, comment, for_range, st_call, subscript
+from .build import (
+    DerivativeNames,
+    assign,
+    assign_tuple,
+    aug,
+    comment,
+    for_range,
+    st_call,
+    store,
+    subscript,
+)
+from .calls import CalleeRequests
 from .reverse import function_def, store_param
 
 _GETITEM = lookup("getitem")
@@ -28,6 +40,7 @@ class ForwardGenerator:
         self.wrt = wrt
         self.active = active_names(fn, wrt)
         self.names = DerivativeNames(fn.names)
+        self.callees = CalleeRequests(self.names)
         # names updated in place (z += y, z[i] = ...): their tangents must not alias another's
         self.in_place = {
             ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
@@ -68,6 +81,8 @@ class ForwardGenerator:
         return out
 
     def stmt(self, s: ir.Stmt) -> list[gast.stmt]:
+        if isinstance(s, ir.Let) and isinstance(s.prim, UserCall) and s.target in self.active:
+            return self.call_tangent(s)
         if isinstance(s, ir.Let):
             out: list[gast.stmt] = [assign(s.target, s.expr)]
             if s.target in self.active:
@@ -106,6 +121,20 @@ class ForwardGenerator:
             body = self.block(s.body) + [assign(t.target, t.expr) for t in s.test_body]
             return [gast.While(test=name(s.test), body=body, orelse=[])]
         raise AssertionError(s)
+
+    def call_tangent(self, s: ir.Let) -> list[gast.stmt]:
+        """``y = g(a, b)``: the callee's tangent function gives the value and its tangent."""
+        call: UserCall = s.prim
+        active = tuple(k for k, a in enumerate(s.args) if self.tangent(a) is not ZERO)
+        dy = self.dot(s.target)
+        if not active:
+            return [assign(s.target, s.expr), assign(dy, st_call("zeros_adj", name(s.target)))]
+        tangent = self.callees.request(call, active, "tangent")
+        args = list(s.args) + [self.tangent(s.args[k]).node for k in active]
+        out = [assign_tuple([store(s.target), store(dy)], gast.Call(name(tangent), args, []))]
+        if s.target in self.in_place:
+            out.append(assign(dy, st_call("keep", name(dy))))  # it may alias an input tangent
+        return out
 
     def let_tangent(self, s: ir.Let) -> gast.expr:
         if s.prim is _GETITEM:

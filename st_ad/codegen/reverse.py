@@ -19,6 +19,8 @@ import gast
 from .. import ir
 from ..analysis.activity import active_names
 from ..analysis.tbr import Recording, record
+from ..errors import UnsupportedError
+from ..frontend.calls import UserCall
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, const, name
 from .apply import call_rule, differentiable, may_promote, operand
@@ -33,6 +35,7 @@ from .build import (
     store,
     subscript,
 )
+from .calls import CalleeRequests
 
 _GETITEM = lookup("getitem")
 _COPY = lookup("name")
@@ -48,7 +51,11 @@ class ReverseGenerator:
         self.wrt = wrt
         self.as_tuple = as_tuple
         self.active = active_names(fn, wrt)
+        _reject_parallel_loops(fn)
         self.names = DerivativeNames(fn.names)
+        self.callees = CalleeRequests(self.names)
+        self.aliases: dict[str, str] = {}  # callee cotangent name -> adjoint it may alias
+        self.received: dict[tuple[int, int], str] = {}
         self.readers: dict[str, set[int]] = {}  # primal name -> lines whose adjoint reads it
         self.rec = Recording()
         self.counters: dict[int, str] = {}
@@ -412,6 +419,8 @@ class ReverseGenerator:
             if self.is_active(x):
                 out.append(self.adjoint_getitem(x.id, s.index, y_bar))
                 self.reads([s.index], s.line)
+        elif isinstance(s.prim, UserCall):
+            out += self.adjoint_call(s, y_bar)
         elif s.prim is not None:
             args = [operand(a) for a in s.args]
             g = Sym(name(y_bar))
@@ -437,10 +446,42 @@ class ReverseGenerator:
             out.append(assign(y_bar, st_call("reset", name(y_bar))))
         return out
 
+    def adjoint_call(self, s: ir.Let, y_bar: str) -> list[gast.stmt]:
+        """``y = g(a, b)``: the callee's own vjp w.r.t. the active arguments gives their
+        cotangents (it reruns g's forward sweep: a checkpoint at the call)."""
+        call: UserCall = s.prim
+        active = tuple(k for k, a in enumerate(s.args) if self.is_active(a))
+        if not active:
+            return []
+        vjp = self.callees.request(call, active, "vjp")
+        expr = gast.Call(func=name(vjp), args=list(s.args) + [name(y_bar)], keywords=[])
+        self.reads([expr], s.line)
+        received = [self.received_name(s, call, k) for k in active]
+        for r in received:
+            self.aliases[r] = y_bar  # the callee may hand back the cotangent it was given
+        if len(received) == 1:
+            out: list[gast.stmt] = [assign(received[0], expr)]
+        else:
+            out = [assign_tuple([store(r) for r in received], expr)]
+        for k, r in zip(active, received, strict=True):
+            out.append(self.contribute(s.args[k].id, name(r)))
+        return out
+
+    def received_name(self, s: ir.Let, call: UserCall, k: int) -> str:
+        """The name of the cotangent a callee returns for argument ``k`` at call ``s`` (the
+        same in every generated entry point)."""
+        key = (id(s), k)
+        if key not in self.received:
+            self.received[key] = self.names.fresh(f"{call.name}_{call.params[k]}_bar")
+        return self.received[key]
+
     def may_alias_mutable(self, value: gast.expr) -> bool:
         """Whether ``value`` may share memory with an adjoint updated in place later."""
         mutable = {b for v, b in self.names.bars().items() if v not in self.single}
-        return any(isinstance(n, gast.Name) and n.id in mutable for n in gast.walk(value))
+        for n in gast.walk(value):
+            if isinstance(n, gast.Name) and self.aliases.get(n.id, n.id) in mutable:
+                return True
+        return False
 
     def contribute(self, var: str, value: gast.expr, broadcasts: bool = False, op: str = "+"):
         """``var_bar += value`` (summed back to var's shape if ``broadcasts``).
@@ -491,6 +532,20 @@ class ReverseGenerator:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index], s.line)
         return out
+
+
+def _reject_parallel_loops(fn: ir.Function) -> None:
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.For) and s.parallel:
+            raise UnsupportedError(
+                "prange loops are not differentiated in reverse mode yet (their adjoint "
+                "would write the same adjoint entries from several threads)",
+                filename=fn.filename,
+                lineno=s.line,
+                source_line=s.text,
+                hint="use range for the gradient (st_ad.jvp runs a prange loop serially), "
+                "or parallelise over independent gradient evaluations",
+            )
 
 
 def _single_use_adjoints(fn: ir.Function, active: set[str]) -> set[str]:

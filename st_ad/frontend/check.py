@@ -4,6 +4,7 @@ names the file, line and source text and says what to do instead."""
 from __future__ import annotations
 
 import gast
+import numba
 
 from .source import FunctionSource
 
@@ -43,8 +44,10 @@ if _MATCH is not None:
     _REJECTED[_MATCH] = ("a match statement", "use if/elif/else")
 
 
-def check_supported(fn: FunctionSource) -> None:
-    """Raise UnsupportedError at the first construct st_ad cannot differentiate."""
+def check_supported(fn: FunctionSource, called: bool = False) -> None:
+    """Raise UnsupportedError at the first construct st_ad cannot differentiate. Default
+    values are allowed only in a function differentiated as a callee (its calls bind them);
+    a derivative's entry point takes every argument."""
     args = fn.tree.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         raise fn.error(
@@ -52,7 +55,7 @@ def check_supported(fn: FunctionSource) -> None:
             "*args, **kwargs, keyword-only and positional-only parameters are not supported",
             "give the function plain positional parameters",
         )
-    if args.defaults:
+    if args.defaults and not called:
         raise fn.error(
             fn.tree,
             "parameters with default values are not supported",
@@ -61,6 +64,21 @@ def check_supported(fn: FunctionSource) -> None:
     for stmt in fn.tree.body:
         for node in gast.walk(stmt):
             _check_node(fn, node)
+
+
+def _loop_kind(fn: FunctionSource, func: gast.expr) -> str | None:
+    """"range" or "prange" (numba's parallel range) for the callee of a for loop's iterator."""
+    if isinstance(func, gast.Name):
+        obj = fn.resolve(func.id)
+    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        obj = getattr(fn.resolve(func.value.id), func.attr, None)
+    else:
+        return None
+    if obj is range:
+        return "range"
+    if obj is numba.prange:
+        return "prange"
+    return None
 
 
 def _check_node(fn: FunctionSource, node: gast.AST) -> None:
@@ -79,11 +97,9 @@ def _check_node(fn: FunctionSource, node: gast.AST) -> None:
         it = node.iter
         is_range = (
             isinstance(it, gast.Call)
-            and isinstance(it.func, gast.Name)
-            and it.func.id == "range"
             and 1 <= len(it.args) <= 3
             and not it.keywords
-            and fn.resolve("range") is range
+            and _loop_kind(fn, it.func) is not None
         )
         if not is_range or not isinstance(node.target, gast.Name):
             raise fn.error(
@@ -91,6 +107,7 @@ def _check_node(fn: FunctionSource, node: gast.AST) -> None:
                 "for loops must iterate over range(...) with one loop variable",
                 "write `for i in range(len(x)):` and index `x[i]`",
             )
+        node.st_parallel = _loop_kind(fn, it.func) == "prange"
     if isinstance(node, gast.Return) and node.value is None:
         raise fn.error(node, "a bare `return` returns None", "return the function's value")
     if isinstance(node, gast.Assign) and len(node.targets) != 1:

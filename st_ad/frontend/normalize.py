@@ -21,6 +21,13 @@ import numpy
 
 from .. import ir
 from ..rules import lookup
+from .calls import (
+    UserCall,
+    find_cycle,
+    python_source_function,
+    recursion_error,
+    signature_of,
+)
 from .source import MISSING, FunctionSource
 
 # Calls whose value carries no derivative (integers, booleans, shapes).
@@ -219,6 +226,8 @@ class _Lowering:
         self.temp_counts: dict[str, int] = {}
         self.views: set[str] = set()
         self.tuples: dict[str, tuple] = {}  # name -> (rule, args) of a tuple-valued call
+        self.calls: dict[int, UserCall] = {}  # id(callee's Python function) -> its primitive
+        self.cycle: list[str] | None = None  # a recursive call chain, once looked for
 
     # helpers ---------------------------------------------------------------------------------
     @property
@@ -471,7 +480,9 @@ class _Lowering:
         self.loop_vars.append(var)
         body = self.block(s.body)
         self.loop_vars.pop()
-        out.append(ir.For(line, text, var, start, stop, step, body, label, counted, header))
+        loop = ir.For(line, text, var, start, stop, step, body, label, counted, header)
+        loop.parallel = getattr(s, "st_parallel", False)
+        out.append(loop)
 
     # expressions -----------------------------------------------------------------------------
     def atom(self, expr: gast.expr, hint: str, s, out) -> gast.expr:
@@ -597,6 +608,9 @@ class _Lowering:
                 positional = [func.value, gast.Tuple(elts=list(value.args), ctx=gast.Load())]
         else:
             rule = lookup(obj)
+            if rule is None and python_source_function(obj) is not None:
+                self.user_call(target, value, obj, hint, s, out)
+                return
             if rule is None:
                 raise self._no_rule(func, obj, s)
             positional = list(value.args)
@@ -609,6 +623,73 @@ class _Lowering:
             self.tuples[target] = (rule, args)
             return
         self._emit(target, expr, rule, args, hint, s, out)
+
+    def user_call(self, target: str, value: gast.Call, obj: object, hint: str, s, out) -> None:
+        """``target = g(...)`` for a user function ``g``: a UserCall primitive, its
+        arguments bound to ``g``'s parameters (keywords and defaults resolved here)."""
+        label = ast_text(value.func)
+        call = self.user_call_primitive(value.func, obj, s)
+        if self.cycle is None:
+            self.cycle = find_cycle(self.fn.func) or []
+        if self.cycle:
+            raise recursion_error(self.cycle, *self.where_file(s))
+        params = call.params
+        if len(value.args) > len(params):
+            raise self.fn.error(
+                s,
+                f"`{label}` takes {len(params)} argument(s), {len(value.args)} given",
+                f"pass {', '.join(params)}",
+            )
+        given = dict(zip(params, value.args, strict=False))
+        for kw in value.keywords:
+            if kw.arg not in params or kw.arg in given:
+                raise self.fn.error(
+                    s,
+                    f"`{label}` has no parameter `{kw.arg}` (or it is passed twice)",
+                    f"pass {', '.join(params)}",
+                )
+            given[kw.arg] = kw.value
+        _, defaults = signature_of(call.func)
+        bound = []
+        for p in params:
+            if p in given:
+                bound.append(given[p])
+            elif p in defaults and _literal(defaults[p]):
+                bound.append(_const(defaults[p]))
+            else:
+                raise self.fn.error(
+                    s,
+                    f"`{label}`: no value for parameter `{p}`"
+                    + (" (only number, bool and None defaults are read)" if p in defaults else ""),
+                    f"pass `{p}` explicitly",
+                )
+        args = [self.atom(a, hint, s, out) for a in bound]
+        call.sites.append(self.where(s))
+        expr = gast.Call(func=_name(call.global_name), args=list(args), keywords=[])
+        self._emit(target, expr, call, args, hint, s, out)
+
+    def user_call_primitive(self, func: gast.expr, obj: object, s) -> UserCall:
+        py = python_source_function(obj)
+        if id(py) in self.calls:
+            return self.calls[id(py)]
+        try:
+            params, _ = signature_of(py)
+        except ValueError as exc:
+            raise self.fn.error(
+                s,
+                f"`{ast_text(func)}` has {exc}, which st_ad cannot pass",
+                "give it plain positional parameters",
+            ) from None
+        if isinstance(func, gast.Name):
+            global_name = func.id
+        else:  # other.helper: bind the compiled helper to a name of its own
+            global_name = self.names.fresh(ast_text(func).replace(".", "_"))
+        call = UserCall(obj, py, global_name, ast_text(func), params)
+        self.calls[id(py)] = call
+        return call
+
+    def where_file(self, node: gast.AST) -> tuple[str, int, str]:
+        return self.fn.filename, self.fn.file_line(node), self.fn.text(node).strip()
 
     def tuple_element(self, target: str, results: str, index: gast.expr, s, out) -> None:
         """``target = results[index]`` for the tuple of a call like np.linalg.eigh: the
@@ -707,12 +788,19 @@ class _Lowering:
         label = ast_text(func)
         if obj is MISSING:
             return self.fn.error(s, f"`{label}` is not defined", "define or import it")
-        py = getattr(obj, "py_func", obj)
-        if isinstance(py, types.FunctionType):
+        if python_source_function(obj) is not None:
             return self.fn.error(
                 s,
-                f"calls to other Python functions (`{label}`) are not differentiated yet",
-                "inline the helper's body into this function",
+                f"`{label}` returns several values; a called function must return one value "
+                "to be differentiated",
+                f"split `{label}` into functions that each return one value",
+            )
+        py = getattr(obj, "py_func", obj)
+        if isinstance(py, types.FunctionType) and py.__name__ == "<lambda>":
+            return self.fn.error(
+                s,
+                f"`{label}` is a lambda, whose source st_ad cannot transform",
+                "define it with `def` at module level",
             )
         return self.fn.error(
             s,
@@ -721,6 +809,10 @@ class _Lowering:
             f"(and `@st_ad.register_jvp({label})` for forward mode), or use the functions "
             "listed in docs/primitives.md",
         )
+
+
+def _literal(value: object) -> bool:
+    return value is None or type(value) in (bool, int, float)
 
 
 def _id(node: gast.expr) -> str | None:

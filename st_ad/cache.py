@@ -1,0 +1,176 @@
+"""The on-disk cache: generated modules, and an index from transform keys to them.
+
+A transform's key is computed *before* any parsing or code generation, from
+
+- st_ad itself (the source of every module of the package: version, rules, generators and
+  runtime helpers),
+- the mode and ``wrt``,
+- the source of the function and of every user function it reaches through calls, and what
+  each of them reads from its module: constants (by value), arrays (by data), rules
+  registered for the functions it calls (by the source of the rule).
+
+A hit imports the generated module straight away, so a second process pays neither code
+generation nor (through numba's own ``cache=True`` files next to the module) compilation.
+
+Layout under ``cache_dir()`` (``ST_AD_CACHE_DIR``, else the user's cache directory)::
+
+    generated/<function>_<mode>_<hash>.py   content-addressed generated modules
+    index/<key>.json                        key -> module file, its sha256, its bindings
+
+Every file is written to a unique temporary name and renamed into place, so concurrent
+processes never see half a file; a module whose text no longer matches the sha256 in its
+index entry (truncated, edited) is regenerated rather than imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+import os
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+import numpy
+
+from ._version import VERSION
+from .frontend.calls import call_graph, referenced
+from .frontend.source import python_function
+
+GENERATED_PACKAGE = "st_ad_generated"  # generated modules are imported as its submodules
+
+# How often this process generated a module and how often it reused one from disk.
+STATS = {"generated": 0, "reused": 0}
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("ST_AD_CACHE_DIR")
+    if root:
+        return Path(root)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~")
+    elif sys.platform == "darwin":
+        base = os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "st_ad"
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A hash of st_ad's own source: any change to the compiler, a rule or a runtime helper
+    gives every transform a new key (numba would otherwise run stale machine code)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(VERSION.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _digest(text: str | bytes) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def function_text(func: types.FunctionType) -> str:
+    try:
+        return inspect.getsource(func)
+    except (OSError, TypeError):
+        return func.__code__.co_code.hex()
+
+
+def _text_of(obj: object) -> str:
+    func = getattr(obj, "py_func", obj)
+    return function_text(func) if isinstance(func, types.FunctionType) else repr(obj)
+
+
+def describe_value(obj: object) -> str:
+    """What a global read by user code contributes to a key."""
+    from .rules import lookup
+
+    if isinstance(obj, (bool, int, float, tuple)) and not isinstance(obj, numpy.ndarray):
+        return f"value {obj!r}"
+    if isinstance(obj, numpy.ndarray):
+        data = numpy.ascontiguousarray(obj).tobytes()
+        return f"array {obj.dtype} {obj.shape} {_digest(data)}"
+    if isinstance(obj, types.ModuleType):
+        return f"module {obj.__name__}"
+    rule = lookup(obj)
+    if rule is not None:
+        used = sorted(f"{n}:{_text_of(f)}" for n, f in rule.injected.items())
+        return f"rule {rule.name} custom={rule.custom} {_digest(''.join(used))}"
+    func = getattr(obj, "py_func", obj)
+    if isinstance(func, types.FunctionType):  # its source is in the key through call_graph
+        return f"function {func.__module__}.{func.__qualname__} {type(obj).__name__}"
+    return f"object {type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _dependencies(func: types.FunctionType, digest) -> None:
+    for f in call_graph(func):
+        digest.update(f"\n{f.__module__}.{f.__qualname__}\n{function_text(f)}".encode())
+        for n, obj in referenced(f).items():
+            digest.update(f"{n}={describe_value(obj)}\n".encode())
+
+
+def transform_key(func: object, wrt: object, mode: str) -> str:
+    digest = hashlib.sha256(f"{fingerprint()}|{mode}|{wrt!r}".encode())
+    _dependencies(python_function(func), digest)
+    return digest.hexdigest()[:32]
+
+
+def dependency_digest(func: types.FunctionType) -> str:
+    """A hash of what ``func`` computes: its source, its callees' and the globals they read."""
+    digest = hashlib.sha256()
+    _dependencies(func, digest)
+    return digest.hexdigest()[:12]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write then rename: readers see the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_module(source: str, stem: str) -> Path:
+    """The content-addressed file of a generated module (written if missing or damaged)."""
+    digest = _digest(fingerprint() + source)[:16]
+    path = cache_dir() / "generated" / f"{stem}_{digest}.py"
+    if not _holds(path, source):
+        atomic_write(path, source)
+    return path
+
+
+def _holds(path: Path, source: str) -> bool:
+    try:
+        return path.read_text() == source
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def write_entry(key: str, module: Path, source: str, bindings: list[dict]) -> None:
+    entry = {"module": module.name, "sha256": _digest(source), "bindings": bindings}
+    atomic_write(cache_dir() / "index" / f"{key}.json", json.dumps(entry, indent=1))
+
+
+def read_entry(key: str) -> tuple[Path, list[dict]] | None:
+    """The module file and bindings stored under ``key``, if both are intact."""
+    try:
+        entry = json.loads((cache_dir() / "index" / f"{key}.json").read_text())
+        module = cache_dir() / "generated" / entry["module"]
+        if _digest(module.read_bytes()) != entry["sha256"]:
+            return None  # truncated or edited: regenerate
+        return module, list(entry["bindings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

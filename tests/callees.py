@@ -1,0 +1,33 @@
+"""Helpers in a module of their own, called from tests/test_calls.py: calls across modules,
+plain and @njit, several levels deep, reading module-level constants."""
+
+import math
+
+import numpy as np
+from numba import njit
+
+SCALE = 1.5  # module-level constants, read when the transform is built
+OFFSETS = (0.25, -0.5)
+WEIGHTS = np.array([1.0, 2.0, 0.5])
+
+
+@njit
+def smooth(r):
+    """Third level (@njit)."""
+    return SCALE * math.exp(-r * r) + OFFSETS[0] * r
+
+
+def square(d):
+    """Third level (plain Python, called by a plain function)."""
+    return d * d
+
+
+def pair(a, b, eps):
+    """Second level (plain Python): calls an @njit helper and a plain one."""
+    d = a - b
+    return eps * smooth(d) + square(d)
+
+
+def weighted(x):
+    """Reads a module-level array."""
+    return np.sum(WEIGHTS * x * x)

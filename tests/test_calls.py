@@ -1,0 +1,185 @@
+"""Calls between user functions (plain and @njit, across modules, several levels deep),
+module-level constants and closures, numba interoperability (derivatives called from @njit
+code, parallel=True primals, prange) and recursion. Checked against central differences and
+analytic gradients."""
+
+import numpy as np
+import pytest
+from numba import njit, prange
+
+import st_ad
+from tests.callees import WEIGHTS, pair, smooth
+
+
+def central_difference(g, t0, h=1e-6):
+    return (g(t0 + h) - g(t0 - h)) / (2 * h)
+
+
+def chain(x, eps):
+    """Level 1: calls pair (plain, another module), which calls smooth (@njit) and square
+    (plain); smooth is also called directly."""
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        e += pair(x[i], x[i + 1], eps)
+    return e + smooth(x[0]) * eps
+
+
+def two_patterns(x, c):
+    """pair called with (a, b) active, then with (b, eps) active."""
+    return pair(x[0], x[1], c) + pair(c, x[2], x[0] * x[1])
+
+
+def with_keywords(x):
+    return pair(b=x[1], a=x[0], eps=0.5) + scaled(x[2])
+
+
+def scaled(v, k=3.0):
+    return k * v * v
+
+
+X = np.array([0.3, -0.2, 0.9, 0.4])
+
+
+def _fd_gradient(f, x, *rest):
+    return np.array(
+        [
+            central_difference(lambda t, k=k: f(x + t * np.eye(len(x))[k], *rest), 0.0)
+            for k in range(len(x))
+        ]
+    )
+
+
+def test_three_level_chain_reverse():
+    gx, geps = st_ad.grad(chain, wrt=(0, 1))(X, 0.7)
+    np.testing.assert_allclose(gx, _fd_gradient(chain, X, 0.7), rtol=1e-7, atol=1e-9)
+    fd_eps = central_difference(lambda t: chain(X, 0.7 + t), 0.0)
+    assert geps == pytest.approx(fd_eps, rel=1e-7)
+
+
+def test_three_level_chain_forward():
+    v = np.array([0.5, -1.0, 0.25, 2.0])
+    y, dy = st_ad.jvp(chain, wrt=(0, 1))(X, 0.7, v, 0.3)
+    assert y == pytest.approx(chain(X, 0.7), rel=1e-14)
+    fd = central_difference(lambda t: chain(X + t * v, 0.7 + 0.3 * t), 0.0)
+    assert dy == pytest.approx(fd, rel=1e-7)
+
+
+def test_callee_with_two_activity_patterns():
+    text = st_ad.source(two_patterns)
+    assert "pair_vjp_a_b(" in text and "pair_vjp_b_eps(" in text  # one per pattern
+    g = st_ad.grad(two_patterns)(X, 0.35)
+    np.testing.assert_allclose(g, _fd_gradient(two_patterns, X, 0.35), rtol=1e-7, atol=1e-9)
+    v = np.array([1.0, 0.5, -0.5, 0.0])
+    _, dy = st_ad.jvp(two_patterns)(X, 0.35, v)
+    assert dy == pytest.approx(g @ v, rel=1e-10)
+
+
+def test_keywords_and_defaults_bind_like_python():
+    g = st_ad.grad(with_keywords)(X)
+    np.testing.assert_allclose(g, _fd_gradient(with_keywords, X), rtol=1e-7, atol=1e-9)
+
+
+def make_closure(scale):
+    def closed(x):
+        return scale * np.sum(WEIGHTS * x * x)
+
+    return closed
+
+
+def test_module_arrays_and_closures_are_read_when_built():
+    x = np.array([1.0, -2.0, 0.5])
+    closed = make_closure(2.5)
+    np.testing.assert_allclose(st_ad.grad(closed)(x), 2.5 * 2 * WEIGHTS * x, rtol=1e-14)
+
+
+def fact_like(x, n):
+    if n == 0:
+        return x
+    return x * fact_like(x, n - 1)
+
+
+def ping(x):
+    return pong(x) + 1.0
+
+
+def pong(x):
+    return 2.0 * ping(x)
+
+
+@pytest.mark.parametrize("f, chain_text", [(fact_like, "fact_like -> fact_like"), (ping, "ping")])
+def test_recursion_is_rejected_at_the_call(f, chain_text):
+    with pytest.raises(st_ad.UnsupportedError, match="recursive calls") as info:
+        st_ad.grad(f)
+    assert chain_text in str(info.value) and "test_calls.py" in str(info.value)
+
+
+def rosenbrock(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def rosenbrock_gradient(x):
+    g = np.zeros_like(x)
+    g[:-1] = -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2.0 * (1.0 - x[:-1])
+    g[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+ROSEN_GRAD = st_ad.grad(rosenbrock)
+ROSEN_VALUE_AND_GRAD = st_ad.value_and_grad(rosenbrock)
+
+
+@njit
+def descend(x, steps, lr):
+    """A gradient-descent loop compiled by numba, calling st_ad's gradient each step."""
+    for _ in range(steps):
+        x = x - lr * ROSEN_GRAD(x)
+    value, g = ROSEN_VALUE_AND_GRAD(x)
+    return x, value, g
+
+
+def test_njit_optimisation_loop_calls_st_ad_gradient():
+    x0 = np.array([-0.5, 0.8, 0.1])
+    x, value, g = descend(x0, 500, 1e-3)
+    expected = x0.copy()  # the same iteration with the analytic gradient, in Python
+    for _ in range(500):
+        expected = expected - 1e-3 * rosenbrock_gradient(expected)
+    np.testing.assert_allclose(x, expected, rtol=1e-10)
+    assert value == pytest.approx(rosenbrock(expected), rel=1e-10)
+    np.testing.assert_allclose(g, rosenbrock_gradient(x), rtol=1e-12)
+    assert value < rosenbrock(x0)
+
+
+@njit(parallel=True)
+def parallel_primal(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.sin(x[i]) * x[i]
+    return s
+
+
+@njit(parallel=True)
+def with_prange(x):
+    s = 0.0
+    for i in prange(x.shape[0]):
+        s += np.sin(x[i]) * x[i]
+    return s
+
+
+def test_parallel_njit_with_range_differentiates():
+    x = np.array([0.1, 0.7, -1.2])
+    g = st_ad.grad(parallel_primal)(x)
+    np.testing.assert_allclose(g, np.cos(x) * x + np.sin(x), rtol=1e-14)
+
+
+def test_prange_is_rejected_in_reverse_mode_and_runs_in_forward_mode():
+    with pytest.raises(st_ad.UnsupportedError, match="prange loops") as info:
+        st_ad.grad(with_prange)
+    assert "for i in prange(x.shape[0]):" in str(info.value)
+    x = np.array([0.1, 0.7, -1.2])
+    v = np.array([1.0, -2.0, 0.5])
+    y, dy = st_ad.jvp(with_prange)(x, v)
+    assert y == pytest.approx(with_prange(x), rel=1e-14)
+    assert dy == pytest.approx(np.sum((np.cos(x) * x + np.sin(x)) * v), rel=1e-14)
