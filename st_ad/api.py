@@ -8,6 +8,7 @@ code.
 
 from __future__ import annotations
 
+import linecache
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 from numba.core.registry import CPUDispatcher
 
+from .cache import cache_dir
 from .errors import StAdError
 from .frontend.source import FunctionSource, load, python_function
 from .runtime.checks import MARKER
@@ -77,6 +79,8 @@ def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
     line = _user_line(clean)
     if line is not None and src is not None:
         where = dict(where, lineno=line[0], source_line=line[1])
+        if line[2]:  # the line is in a callee, maybe in another file
+            where["filename"] = line[2]
     return StAdError(
         f"numba could not compile the derivative code of this line: {reason}",
         hint="check the argument types (numba supports this form of the call?); "
@@ -110,20 +114,27 @@ def _numba_reason(text: str) -> str | None:
     return next((line for line in lines if line), None)
 
 
-def _user_line(text: str) -> tuple[int, str] | None:
+def _user_line(text: str) -> tuple[int, str, str | None] | None:
     """The user's line behind the generated line numba failed on: the nearest ``# line N:``
-    or ``# adjoint of line N:`` comment above it in the generated file."""
-    m = re.search(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text)
-    if m is None or "st_ad" not in m.group(1):
+    or ``# adjoint of line N:`` comment above it in the generated file, and the user's file
+    named in that file's header."""
+    m = re.search(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text)  # innermost first
+    if m is None:
         return None
+    path, row = Path(m.group(1)).resolve(), int(m.group(2))
+    if path.parent != (cache_dir() / "generated").resolve():
+        # a user function numba compiled as it is (a callee's primal)
+        return row, linecache.getline(str(path), row).strip(), str(path)
     try:
         generated = Path(m.group(1)).read_text().splitlines()
     except OSError:
         return None
+    origins = [re.match(r"# from (.*), line \d+\.", row) for row in generated[:3]]
+    filename = next((o.group(1) for o in origins if o), None)
     for row in reversed(generated[: int(m.group(2))]):
         found = re.match(r"\s*# (?:adjoint of )?line (\d+): (.*)", row)
         if found:
-            return int(found.group(1)), found.group(2)
+            return int(found.group(1)), found.group(2), filename
     return None
 
 

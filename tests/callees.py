@@ -31,3 +31,8 @@ def pair(a, b, eps):
 def weighted(x):
     """Reads a module-level array."""
     return np.sum(WEIGHTS * x * x)
+
+
+def abs_of_array(v):
+    w = v * 2.0
+    return np.sum(abs(w))  # numba has no builtin abs for arrays: a typing error here

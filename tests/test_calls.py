@@ -8,7 +8,7 @@ import pytest
 from numba import njit, prange
 
 import st_ad
-from tests.callees import WEIGHTS, pair, smooth
+from tests.callees import WEIGHTS, abs_of_array, pair, smooth
 
 
 def central_difference(g, t0, h=1e-6):
@@ -183,3 +183,15 @@ def test_prange_is_rejected_in_reverse_mode_and_runs_in_forward_mode():
     y, dy = st_ad.jvp(with_prange)(x, v)
     assert y == pytest.approx(with_prange(x), rel=1e-14)
     assert dy == pytest.approx(np.sum((np.cos(x) * x + np.sin(x)) * v), rel=1e-14)
+
+
+def calls_abs_of_array(x):
+    return abs_of_array(x * 3.0) + 1.0
+
+
+def test_numba_typing_error_in_a_callee_points_into_its_module():
+    with pytest.raises(st_ad.StAdError, match="abs") as info:
+        st_ad.grad(calls_abs_of_array)(np.ones(3))
+    assert info.value.filename.endswith("callees.py")
+    assert "return np.sum(abs(w))" in str(info.value)
+    assert "Traceback" not in str(info.value)
