@@ -6,17 +6,20 @@ emission) using ``rules/`` (one module per family of primitives); generated code
 ``runtime/``. The public API is in ``api.py``.
 """
 
+from ._version import VERSION
 from .api import check_grad, grad, jvp, source, value_and_grad, vjp
 from .errors import StAdError, UnsupportedError
+from .export import export
 from .rules.custom import non_differentiable, register_jvp, register_vjp, scalar_rule
 from .runtime.adjoint import stop_gradient
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "StAdError",
     "UnsupportedError",
     "check_grad",
+    "export",
     "grad",
     "jvp",
     "non_differentiable",

@@ -93,7 +93,7 @@ def wrt_names(src: FunctionSource, wrt: Wrt) -> tuple[list[str], bool]:
 
 
 # generation -----------------------------------------------------------------------------------
-def _functions(p: Program, mode: str) -> tuple[list, list[CalleeDerivative]]:
+def generated_functions(p: Program, mode: str) -> tuple[list, list[CalleeDerivative]]:
     """The generated functions of ``mode`` and the callee derivatives they call."""
     name = p.fn.name
     if mode == "forward":
@@ -111,20 +111,26 @@ def _functions(p: Program, mode: str) -> tuple[list, list[CalleeDerivative]]:
     return functions, generator.callees.all()
 
 
-def generate(p: Program, mode: str) -> tuple[str, list[Binding], dict[str, object]]:
-    """The module source of ``mode``, its bindings and the objects they resolve to."""
-    functions, callees = _functions(p, mode)
+def bindings_of(p: Program, callees: list[CalleeDerivative]) -> dict[str, Binding]:
+    """The bindings of a module generated from ``p`` whose functions call ``callees``."""
     _, bindings = globals_of(p.src, p.fn)
     for c in callees:
         entry = f"{c.call.func.__name__}_{c.kind}"
         bindings[c.name] = Binding("callee", c.name, c.call.path, c.mode, c.wrt, entry)
+    return bindings
+
+
+def generate(p: Program, mode: str) -> tuple[str, list[Binding], dict[str, object]]:
+    """The module source of ``mode``, its bindings and the objects they resolve to."""
+    functions, callees = generated_functions(p, mode)
+    bindings = bindings_of(p, callees)
     injected = {n: resolve(b, p.src.func) for n, b in bindings.items()}
     kind = "tangent (forward mode)" if mode == "forward" else "adjoint (reverse mode)"
     return module_source(p.src, p.fn, functions, kind, injected), list(bindings.values()), injected
 
 
 # bindings ---------------------------------------------------------------------------------
-def _lookup(func: types.FunctionType, path: str) -> object:
+def lookup_path(func: types.FunctionType, path: str) -> object:
     """The object the user's function names ``path`` (``helper`` or ``module.helper``)."""
     head, *rest = path.split(".")
     scope = dict(func.__globals__)
@@ -154,7 +160,7 @@ def resolve(b: Binding, func: types.FunctionType) -> object:
             if b.name in rule.injected:
                 return rule.injected[b.name]
         raise KeyError(b.name)
-    obj = _lookup(func, b.path)
+    obj = lookup_path(func, b.path)
     if b.kind == "global":
         return _jitted(obj) if isinstance(obj, types.FunctionType) else obj
     if b.kind == "primal":

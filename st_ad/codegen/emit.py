@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import math
 import re
 import types
 
@@ -49,7 +50,7 @@ def globals_of(src: FunctionSource, fn: ir.Function) -> tuple[list[str], dict[st
             lines.append(f"import {obj.__name__} as {n}" if obj.__name__ != n else f"import {n}")
         elif _is_literal(obj):
             # read when the transform is built, as numba does: written into the module
-            lines.append(f"{n} = {obj!r}")
+            lines.append(f"{n} = {_literal_source(obj)}")
         elif not _is_local(n, fn):
             # an array, or a function with a rule (run compiled, like the rest of the module)
             bindings[n] = Binding("global", n, n)
@@ -63,6 +64,16 @@ def _is_literal(obj: object) -> bool:
     if isinstance(obj, tuple):
         return all(_is_literal(o) for o in obj)
     return isinstance(obj, (bool, int, float))
+
+
+def _literal_source(obj: object) -> str:
+    """Source for a literal; non-finite floats through numpy (``inf`` is not a Python name)."""
+    if isinstance(obj, tuple):
+        items = [_literal_source(o) for o in obj]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "np.nan" if math.isnan(obj) else ("np.inf" if obj > 0 else "-np.inf")
+    return repr(obj)
 
 
 def _is_local(n: str, fn: ir.Function) -> bool:

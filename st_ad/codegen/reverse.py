@@ -56,6 +56,8 @@ class ReverseGenerator:
         self.callees = CalleeRequests(self.names)
         self.aliases: dict[str, str] = {}  # callee cotangent name -> adjoint it may alias
         self.received: dict[tuple[int, int], str] = {}
+        self.seed: str | None = None
+        self.value_name: str | None = None
         self.readers: dict[str, set[int]] = {}  # primal name -> lines whose adjoint reads it
         self.rec = Recording()
         self.counters: dict[int, str] = {}
@@ -160,7 +162,9 @@ class ReverseGenerator:
         The result's cotangent is the last parameter, or the constant ``seed_value``."""
         fn = self.fn
         self.kept = None if with_value else self.live_statements()
-        seed = self.names.fresh("result_bar")
+        if self.seed is None:  # the output's cotangent, named once for every entry point
+            self.seed = self.names.fresh("out_bar")
+        seed = self.seed
         seed_expr = name(seed) if seed_value is None else const(seed_value)
         body: list[gast.stmt] = [
             assign("tape", st_call("new_tape")),
@@ -174,7 +178,9 @@ class ReverseGenerator:
                 body.append(assign(self.bar(p), st_call("zeros_adj", name(p))))
         body.append(comment("forward sweep"))
         body += self.forward_block(fn.body, 0)
-        value = self.names.fresh("value")
+        if self.value_name is None:
+            self.value_name = self.names.fresh("value")
+        value = self.value_name
         scalar = seed_value is not None  # grad and value_and_grad: a scalar function only
         if with_value:
             kept = st_call("keep", name(fn.result))

@@ -123,16 +123,25 @@ def compiled_primal(func: types.FunctionType) -> object:
     """A numba dispatcher computing the plain Python ``func``, whose own calls to plain user
     functions go to their compiled versions too (numba cannot call a Python function)."""
     namespace = dict(func.__globals__)
+    proxies: dict[str, types.ModuleType] = {}
     for n, obj in referenced(func).items():
         callee = python_source_function(obj)
-        if callee is None or _has_rule(obj) or n not in namespace:
-            continue
-        if obj is callee and callee not in _COMPILING:  # a plain function: compile it
-            _COMPILING.add(callee)
-            try:
-                namespace[n] = compiled_primal(callee)
-            finally:
-                _COMPILING.discard(callee)
+        if callee is None or _has_rule(obj) or obj is not callee or callee in _COMPILING:
+            continue  # not a plain user function (numba compiles dispatchers itself)
+        _COMPILING.add(callee)
+        try:
+            compiled = compiled_primal(callee)
+        finally:
+            _COMPILING.discard(callee)
+        if "." in n:  # module.helper: numba reads the attribute from a copy of the module
+            owner, attr = n.split(".", 1)
+            if owner not in proxies:
+                proxies[owner] = types.ModuleType(namespace[owner].__name__)
+                proxies[owner].__dict__.update(vars(namespace[owner]))
+            setattr(proxies[owner], attr, compiled)
+        elif n in namespace:
+            namespace[n] = compiled
+    namespace.update(proxies)
     clone = types.FunctionType(
         func.__code__, namespace, func.__name__, func.__defaults__, func.__closure__
     )
@@ -164,7 +173,6 @@ class UserCall:
 
     def differentiable(self, nargs: int) -> tuple[int, ...]:
         return tuple(range(nargs))
-
 
 
 def signature_of(func: types.FunctionType) -> tuple[tuple[str, ...], dict[str, object]]:

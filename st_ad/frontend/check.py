@@ -67,7 +67,7 @@ def check_supported(fn: FunctionSource, called: bool = False) -> None:
 
 
 def _loop_kind(fn: FunctionSource, func: gast.expr) -> str | None:
-    """"range" or "prange" (numba's parallel range) for the callee of a for loop's iterator."""
+    """ "range" or "prange" (numba's parallel range) for the callee of a for loop's iterator."""
     if isinstance(func, gast.Name):
         obj = fn.resolve(func.id)
     elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
