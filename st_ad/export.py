@@ -44,7 +44,7 @@ from .codegen.binding import Binding
 from .codegen.emit import globals_of, unparse
 from .errors import StAdError
 from .frontend.calls import python_source_function
-from .frontend.source import python_function
+from .frontend.source import function_scope, python_function
 
 MODES = ("reverse", "forward")
 _ENTRIES = {"reverse": ("grad", "value_and_grad", "vjp"), "forward": ("tangent",)}
@@ -497,13 +497,7 @@ class _Exporter:
         if not self.claim(name, ("function", py), what):
             return
         tree, text = _function_source(py, what)
-        scope = dict(py.__globals__)
-        if py.__closure__:
-            for n, cell in zip(py.__code__.co_freevars, py.__closure__, strict=True):
-                try:
-                    scope[n] = cell.cell_contents
-                except ValueError:  # an empty cell
-                    pass
+        scope = function_scope(py)
         free = _global_reads(py)
         loads = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
         defaults = tree.args.defaults + [d for d in tree.args.kw_defaults if d is not None]

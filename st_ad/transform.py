@@ -29,7 +29,7 @@ from .errors import StAdError
 from .frontend.calls import primal_of
 from .frontend.check import check_supported
 from .frontend.normalize import normalize
-from .frontend.source import FunctionSource, load, python_function
+from .frontend.source import FunctionSource, function_scope, load, python_function
 
 Wrt = int | str | tuple[int | str, ...]
 
@@ -133,13 +133,7 @@ def generate(p: Program, mode: str) -> tuple[str, list[Binding], dict[str, objec
 def lookup_path(func: types.FunctionType, path: str) -> object:
     """The object the user's function names ``path`` (``helper`` or ``module.helper``)."""
     head, *rest = path.split(".")
-    scope = dict(func.__globals__)
-    if func.__closure__:
-        for n, cell in zip(func.__code__.co_freevars, func.__closure__, strict=True):
-            try:
-                scope[n] = cell.cell_contents
-            except ValueError:
-                pass
+    scope = function_scope(func)
     obj = scope[head]
     for part in rest:
         obj = getattr(obj, part)

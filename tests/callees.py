@@ -36,3 +36,8 @@ def weighted(x):
 def abs_of_array(v):
     w = v * 2.0
     return np.sum(abs(w))  # numba has no builtin abs for arrays: a typing error here
+
+
+def fill_first(v, value):
+    v[0] = value  # writes into its argument: st_ad cannot follow that across a call
+    return value

@@ -44,8 +44,10 @@ from st_ad import cache
 from main_mod import energy
 
 x = np.array([0.5, -1.25, 2.0])
-g = st_ad.grad(energy)(x)
-print(json.dumps({"grad": g.tolist(), "stats": cache.STATS}))
+grad = st_ad.grad(energy)
+g = grad(x)
+compiled = {"loaded": sum(grad.stats.cache_hits.values()), "compiled": len(grad.stats.cache_misses)}
+print(json.dumps({"grad": g.tolist(), "stats": cache.STATS, "numba": compiled}))
 """
 
 
@@ -96,10 +98,12 @@ def test_cache_across_processes(project, tmp_path):
         np.testing.assert_allclose(r["grad"], analytic(2.0, X), rtol=1e-13)
         assert r["grad"] == results[0]["grad"]
     assert not list(cache_root.rglob("*.tmp")), "a temporary file was left behind"
+    assert any(r["numba"]["compiled"] == 1 for r in results)  # someone compiled it first
 
-    # a second process reuses everything: no code generation at all
+    # a second process reuses everything: no code generation, no numba compilation
     warm = result(run_child(project, cache_root), "warm")
     assert warm["stats"] == {"generated": 0, "reused": 2}  # energy and its callee bump
+    assert warm["numba"] == {"loaded": 1, "compiled": 0}
     assert warm["grad"] == results[0]["grad"]
 
     # a truncated generated module is detected and regenerated, never imported

@@ -8,7 +8,7 @@ import pytest
 from numba import njit, prange
 
 import st_ad
-from tests.callees import WEIGHTS, abs_of_array, pair, smooth
+from tests.callees import WEIGHTS, abs_of_array, fill_first, pair, smooth
 
 
 def central_difference(g, t0, h=1e-6):
@@ -121,6 +121,17 @@ def test_recursion_is_rejected_at_the_call(f, chain_text):
     with pytest.raises(st_ad.UnsupportedError, match="recursive calls") as info:
         st_ad.grad(f)
     assert chain_text in str(info.value) and "test_calls.py" in str(info.value)
+
+
+def calls_fill_first(x):
+    y = x.copy()
+    return fill_first(y, x[1]) + np.sum(y)
+
+
+def test_a_callee_writing_into_its_argument_is_rejected():
+    with pytest.raises(st_ad.UnsupportedError, match="writes into its argument `v`") as info:
+        st_ad.grad(calls_fill_first)
+    assert "return fill_first(y, x[1]) + np.sum(y)" in str(info.value)
 
 
 def rosenbrock(x):

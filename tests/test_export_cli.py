@@ -77,6 +77,7 @@ def central_differences(f, x, *rest, h=1e-6):
 # through an editable install's finder) and the repository off sys.path.
 RUN_EXPORTED = """
 import json
+import os
 import sys
 
 
@@ -87,7 +88,8 @@ class NoStAd:
 
 
 sys.meta_path.insert(0, NoStAd())
-sys.path = [p for p in sys.path if p and not p.startswith({repo!r})]
+# the repository itself off the path (a venv inside it, as in CI, stays)
+sys.path = [p for p in sys.path if p and os.path.realpath(p) != os.path.realpath({repo!r})]
 sys.path.insert(0, {folder!r})
 import numpy as np
 

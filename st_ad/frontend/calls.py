@@ -17,11 +17,13 @@ import functools
 import inspect
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import gast
 import numba
 
 from ..errors import UnsupportedError
+from .source import closure_values, load
 
 
 def python_source_function(obj: object) -> types.FunctionType | None:
@@ -54,12 +56,7 @@ def referenced(func: types.FunctionType) -> dict[str, object]:
         names |= set(code.co_names)
         stack += [c for c in code.co_consts if isinstance(c, types.CodeType)]
     found = {n: func.__globals__[n] for n in sorted(names) if n in func.__globals__}
-    if func.__closure__:
-        for n, cell in zip(func.__code__.co_freevars, func.__closure__, strict=True):
-            try:
-                found[n] = cell.cell_contents
-            except ValueError:  # an empty cell
-                pass
+    found.update(closure_values(func))
     for n, obj in list(found.items()):
         if isinstance(obj, types.ModuleType) and obj.__name__.split(".")[0] not in _LIBRARIES:
             for a in sorted(names):
@@ -166,13 +163,34 @@ class UserCall:
     parts: None = None
     failure: None = None
     impl: None = None
-    sites: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of each call
 
     def __post_init__(self) -> None:
         self.name = self.func.__name__
 
     def differentiable(self, nargs: int) -> tuple[int, ...]:
         return tuple(range(nargs))
+
+
+def params_written(func: types.FunctionType) -> list[str]:
+    """Parameters ``func`` writes into (``v[i] = ...``, ``v[i] += ...``): a call to it would
+    change the caller's array behind the caller's back."""
+    tree = load(func).tree
+    params = {a.id for a in tree.args.args}
+    written = []
+    for node in gast.walk(tree):
+        targets = node.targets if isinstance(node, gast.Assign) else []
+        if isinstance(node, gast.AugAssign):
+            targets = [node.target]
+        for t in targets:
+            for sub in gast.walk(t):
+                if (
+                    isinstance(sub, gast.Subscript)
+                    and isinstance(sub.value, gast.Name)
+                    and sub.value.id in params
+                    and sub.value.id not in written
+                ):
+                    written.append(sub.value.id)
+    return written
 
 
 def signature_of(func: types.FunctionType) -> tuple[tuple[str, ...], dict[str, object]]:

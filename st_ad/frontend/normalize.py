@@ -24,6 +24,7 @@ from ..rules import lookup
 from .calls import (
     UserCall,
     find_cycle,
+    params_written,
     python_source_function,
     recursion_error,
     signature_of,
@@ -664,7 +665,6 @@ class _Lowering:
                     f"pass `{p}` explicitly",
                 )
         args = [self.atom(a, hint, s, out) for a in bound]
-        call.sites.append(self.where(s))
         expr = gast.Call(func=_name(call.global_name), args=list(args), keywords=[])
         self._emit(target, expr, call, args, hint, s, out)
 
@@ -684,6 +684,15 @@ class _Lowering:
             global_name = func.id
         else:  # other.helper: bind the compiled helper to a name of its own
             global_name = self.names.fresh(ast_text(func).replace(".", "_"))
+        written = params_written(py)
+        if written:
+            raise self.fn.error(
+                s,
+                f"`{ast_text(func)}` writes into its argument `{written[0]}`, which st_ad "
+                "cannot follow across the call",
+                f"return the new values from `{ast_text(func)}` instead of writing them into "
+                "an argument",
+            )
         call = UserCall(obj, py, global_name, ast_text(func), params)
         self.calls[id(py)] = call
         return call

@@ -67,6 +67,22 @@ def python_function(f: object) -> types.FunctionType:
     )
 
 
+def closure_values(func: types.FunctionType) -> dict[str, object]:
+    """The values of the variables ``func`` closes over, by name (empty cells left out)."""
+    values = {}
+    for name, cell in zip(func.__code__.co_freevars, func.__closure__ or (), strict=True):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            pass
+    return values
+
+
+def function_scope(func: types.FunctionType) -> dict[str, object]:
+    """What a free name in ``func`` may refer to: its module's globals and its closure."""
+    return {**func.__globals__, **closure_values(func)}
+
+
 def load(f: object) -> FunctionSource:
     """Read and parse the source of ``f``."""
     func = python_function(f)
@@ -93,13 +109,7 @@ def load(f: object) -> FunctionSource:
         raise StAdError(f"expected a function definition for {func.__qualname__}")
     tree.decorator_list = []
     params = [arg.id for arg in tree.args.args]
-    namespace = dict(func.__globals__)
-    if func.__closure__:
-        for name, cell in zip(func.__code__.co_freevars, func.__closure__, strict=True):
-            try:
-                namespace[name] = cell.cell_contents
-            except ValueError:  # an empty cell
-                pass
+    namespace = function_scope(func)
     return FunctionSource(
         func=func,
         name=func.__name__,
