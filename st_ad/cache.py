@@ -83,6 +83,11 @@ def function_text(func: types.FunctionType) -> str:
         return func.__code__.co_code.hex()
 
 
+def array_digest(array: numpy.ndarray) -> str:
+    """A hash of an array's data (numba freezes a global array into the machine code)."""
+    return _digest(numpy.ascontiguousarray(array).tobytes())[:12]
+
+
 def _text_of(obj: object) -> str:
     func = getattr(obj, "py_func", obj)
     return function_text(func) if isinstance(func, types.FunctionType) else repr(obj)
@@ -95,8 +100,7 @@ def describe_value(obj: object) -> str:
     if isinstance(obj, (bool, int, float, tuple)) and not isinstance(obj, numpy.ndarray):
         return f"value {obj!r}"
     if isinstance(obj, numpy.ndarray):
-        data = numpy.ascontiguousarray(obj).tobytes()
-        return f"array {obj.dtype} {obj.shape} {_digest(data)}"
+        return f"array {obj.dtype} {obj.shape} {array_digest(obj)}"
     if isinstance(obj, types.ModuleType):
         return f"module {obj.__name__}"
     rule = lookup(obj)

@@ -4,7 +4,6 @@ content-addressed file by ``st_ad.cache`` (numba's ``cache=True`` needs a real f
 from __future__ import annotations
 
 import ast
-import hashlib
 import math
 import re
 import types
@@ -14,7 +13,7 @@ import numpy
 
 from .. import ir
 from .._version import VERSION
-from ..cache import GENERATED_PACKAGE, dependency_digest
+from ..cache import GENERATED_PACKAGE, array_digest, dependency_digest
 from ..frontend.source import MISSING, FunctionSource
 from .apply import primitive_bindings
 from .binding import Binding
@@ -123,7 +122,5 @@ def _describe(obj: object) -> str:
         # a user function: its source, its callees' and the globals they read
         return f"function {func.__qualname__} (sources and globals {dependency_digest(func)})"
     if isinstance(obj, numpy.ndarray):
-        # numba freezes a global array into the machine code: its data is part of the key
-        digest = hashlib.sha256(numpy.ascontiguousarray(obj).tobytes()).hexdigest()[:12]
-        return f"array {obj.dtype}{list(obj.shape)} (data {digest})"
+        return f"array {obj.dtype}{list(obj.shape)} (data {array_digest(obj)})"
     return f"{type(obj).__name__} from the user's module"
