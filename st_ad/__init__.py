@@ -8,7 +8,7 @@ emission) using ``rules/`` (one module per family of primitives); generated code
 
 from ._version import VERSION
 from .api import check_grad, grad, jvp, source, value_and_grad, vjp
-from .errors import StAdError, UnsupportedError
+from .errors import StAdError, StAdWarning, UnsupportedError
 from .export import export
 from .rules.custom import non_differentiable, register_jvp, register_vjp, scalar_rule
 from .runtime.adjoint import stop_gradient
@@ -17,6 +17,7 @@ __version__ = VERSION
 
 __all__ = [
     "StAdError",
+    "StAdWarning",
     "UnsupportedError",
     "check_grad",
     "export",

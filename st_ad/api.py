@@ -8,28 +8,85 @@ code.
 
 from __future__ import annotations
 
+import functools
 import linecache
 import re
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gast
 import numba
 import numpy as np
+from numba.core.dispatcher import OmittedArg
 from numba.core.errors import NumbaError
 from numba.core.registry import CPUDispatcher
 
-from .cache import cache_dir
-from .errors import StAdError
+from .cache import cache_dir, recover_damaged_numba_files
+from .errors import StAdError, StAdWarning, caller_location
 from .frontend.source import FunctionSource, load, python_function
-from .runtime.checks import MARKER
-from .transform import Wrt, built, forget, module_text, program
+from .runtime.checks import MARKER, parse_located
+from .transform import Wrt, WrtError, built, forget, module_text, parameters, resolve_wrt
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """How a generated entry point's arguments relate to the user's function: ``kind`` is
+    ``grad``, ``value_and_grad``, ``vjp`` (then the output's cotangent follows the
+    arguments) or ``tangent`` (then one tangent per differentiated argument)."""
+
+    name: str
+    params: tuple[str, ...]
+    positions: tuple[int, ...]  # the differentiated arguments
+    kind: str
+    defaults: tuple = ()  # values of the last len(defaults) parameters
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """The parameters after the user's: the cotangent, or the tangents."""
+        if self.kind == "vjp":
+            return ("cotangent",)
+        if self.kind == "tangent":
+            return tuple(f"d{self.params[k]}" for k in self.positions)
+        return ()
+
+    def counts(self) -> tuple[int, int]:
+        """The fewest and the most arguments a call takes."""
+        most = len(self.params) + len(self.extra)
+        bound = self.kind in ("grad", "value_and_grad")  # numba binds the defaults
+        return (most - len(self.defaults) if bound else most), most
+
+    def expected(self) -> str:
+        """What a call takes, in words."""
+        params = ", ".join(self.params)
+        if self.kind == "vjp":
+            return (
+                f"vjp({self.name}) takes the {len(self.params)} argument(s) of {self.name}"
+                f"({params}), defaults included, then the output's cotangent"
+            )
+        if self.kind == "tangent":
+            return (
+                f"jvp({self.name}) takes the {len(self.params)} argument(s) of {self.name}"
+                f"({params}), defaults included, then one tangent per differentiated "
+                f"argument ({', '.join(self.extra)})"
+            )
+        low, most = self.counts()
+        count = f"{low} to {most}" if low != most else str(most)
+        return f"{self.kind}({self.name}) takes {count} argument(s): {self.name}({params})"
+
+
+_NUMBA_CALL = CPUDispatcher.__call__  # the C type's call slot
 
 
 class Dispatcher(CPUDispatcher):
-    """A numba dispatcher whose compilation errors on user input become StAdErrors."""
+    """A numba dispatcher whose errors on user input (compilation, wrong arguments, a check
+    failing at run time) become StAdErrors. Calls from ``@njit`` code do not pass through
+    ``__call__``: numba types them directly."""
 
     st_function: Callable | None = None  # the user's function this derivative came from
+    st_spec: CallSpec | None = None
 
     @property
     def st_source(self) -> FunctionSource | None:
@@ -37,18 +94,65 @@ class Dispatcher(CPUDispatcher):
         # parsed the user's source
         return None if self.st_function is None else load(self.st_function)
 
+    def st_place(self) -> dict:
+        """The user's ``def`` line, for an error (nothing if its source is gone)."""
+        try:
+            return _where(self.st_source)
+        except StAdError:
+            return {}
+
+    def __call__(self, /, *args, **kws):
+        # numba's own call, named directly: super() would cost another 0.05 us per call
+        try:
+            return _NUMBA_CALL(self, *args, **kws) if kws else _NUMBA_CALL(self, *args)
+        except StAdError:
+            raise
+        except Exception as exc:
+            raise self._call_error(exc, len(args) + len(kws)) from None
+
     def _compile_for_args(self, *args, **kws):
+        if self.st_spec is not None:
+            _check_arguments(self, args)
         try:
             return super()._compile_for_args(*args, **kws)
         except NumbaError as exc:
             raise _translate(exc, self.st_source) from None
         except ImportError as exc:  # numba's np.dot and @ need scipy's BLAS
-            where = _where(self.st_source)
+            where = self.st_place()
             raise StAdError(
                 f"numba needs a missing package to compile this function: {exc}",
                 hint="pip install scipy (numba uses its BLAS for np.dot and @)",
                 **where,
             ) from None
+        except NotImplementedError as exc:  # raised by numba's lowering, past its typing
+            raise StAdError(
+                f"numba could not compile the derivative code of this function: {exc}",
+                hint="numba lacks this form for these argument types (e.g. arrays of layout "
+                "'A' from re-binding a name to a view of itself, `x = x[::-1]`, in a loop): "
+                "make a copy (`x = x[::-1].copy()`); st_ad.source(f) shows the generated code",
+                **self.st_place(),
+            ) from None
+
+    def _call_error(self, exc: Exception, count: int) -> StAdError:
+        """The StAdError for an exception a call raised outside compilation."""
+        text = str(exc)
+        where = self.st_place()
+        spec = self.st_spec
+        if isinstance(exc, TypeError) and _ARITY.match(text) and spec is not None:
+            message = f"{spec.expected()}; got {count}"
+            numba_count = re.search(r"expected (?:at least )?(\d+)", text)
+            if numba_count and int(numba_count.group(1)) not in spec.counts():
+                message += f" (numba: {text})"  # the generated function has other parameters
+            return StAdError(
+                message,
+                hint="pass every argument positionally, in the order of the parameters",
+                **where,
+            )
+        return _runtime_error(exc, spec, where)
+
+
+# numba's messages for a call with the wrong arguments (before anything runs)
+_ARITY = re.compile(r"(too many|not enough) arguments|some keyword arguments|missing argument")
 
 
 def _where(src: FunctionSource | None) -> dict:
@@ -59,14 +163,43 @@ def _where(src: FunctionSource | None) -> dict:
     )
 
 
+def _marked(text: str, tag: str) -> re.Match | None:
+    """The rest of the line of a check's message ``MARKER + tag``, if ``text`` has one."""
+    return re.search(re.escape(MARKER + tag) + r"([^\n]*)", text)
+
+
 def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
-    text = str(exc)
+    text = _ANSI.sub("", str(exc))
+    located = _located(text)
+    if located is not None:
+        return located
     where = _where(src)
-    if MARKER + "scalar-output" in text:
+    found = _marked(text, "scalar-output")
+    if found:
+        kind = re.search(r"returns (.*?), and grad", found.group(1))
+        got = f": this `return` gives {kind.group(1)}" if kind else ""
         return StAdError(
-            "grad and value_and_grad need a function that returns a float scalar",
-            hint="use st_ad.vjp for array outputs, or reduce the output (e.g. np.sum)",
+            f"grad and value_and_grad need a function that returns a float scalar{got}",
+            hint="use st_ad.vjp for array outputs, or reduce the output (e.g. np.sum); "
+            "return a float, not an int or a bool",
+            **_return_where(src, _user_line(text), where),
+        )
+    found = _marked(text, "tangent-type:")
+    if found:
+        arg, _, detail = found.group(1).partition(": ")
+        return StAdError(
+            f"the tangent of `{arg}` does not match it: {detail}",
+            hint=f"pass a float tangent with the shape of `{arg}` (a scalar for a scalar, "
+            "an array of the same shape for an array)",
             **where,
+        )
+    found = _marked(text, "cotangent-type:")
+    if found:
+        return StAdError(
+            f"the cotangent does not match the function's output:{found.group(1)}",
+            hint="pass a float cotangent with the shape of the output (a float for a "
+            "scalar output)",
+            **_return_where(src, None, where),
         )
     if MARKER + "differentiable" in text:
         return StAdError(
@@ -74,9 +207,8 @@ def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
             hint="pass floats (e.g. 1.0, not 1) or float arrays, or change `wrt`",
             **where,
         )
-    clean = _ANSI.sub("", text)
-    reason = _numba_reason(clean) or type(exc).__name__
-    line = _user_line(clean)
+    reason = _numba_reason(text) or type(exc).__name__
+    line = _user_line(text)
     if line is not None and src is not None:
         where = dict(where, lineno=line[0], source_line=line[1])
         if line[2]:  # the line is in a callee, maybe in another file
@@ -84,6 +216,69 @@ def _translate(exc: Exception, src: FunctionSource | None) -> StAdError:
     return StAdError(
         f"numba could not compile the derivative code of this line: {reason}",
         hint="check the argument types (numba supports this form of the call?); "
+        "st_ad.source(f) shows the generated code",
+        **where,
+    )
+
+
+def _return_where(
+    src: FunctionSource | None, line: tuple[int, str, str | None] | None, default: dict
+) -> dict:
+    """The place of the ``return`` that produced the function's output: the one numba's
+    error points to, else the last ``return`` of the function."""
+    if src is None:
+        return default
+    returns = [n for n in gast.walk(src.tree) if isinstance(n, gast.Return)]
+    if not returns:
+        return default
+    chosen = returns[-1]
+    if line is not None and line[2] in (None, src.filename):
+        chosen = next((r for r in returns if src.file_line(r) == line[0]), chosen)
+    return dict(filename=src.filename, lineno=src.file_line(chosen), source_line=src.text(chosen))
+
+
+def _located(text: str) -> StAdError | None:
+    """The StAdError a check's ``located_message`` (``runtime/checks.py``) describes: the
+    generated code raised it naming the user's file, line, text and hint itself."""
+    fields = parse_located(text)
+    return None if fields is None else StAdError(fields.pop("message"), **fields)
+
+
+def _runtime_error(exc: Exception, spec: CallSpec | None, where: dict) -> StAdError:
+    """The StAdError for an exception the compiled derivative code raised."""
+    text = str(exc)
+    name = spec.name if spec else "the function"
+    located = _located(text)
+    if located is not None:
+        return located
+    found = _marked(text, "tangent-shape:")
+    if found:
+        arg = found.group(1)
+        return StAdError(
+            f"the tangent of `{arg}` has a different shape from `{arg}`",
+            hint=f"pass a tangent of the shape of `{arg}` (np.shape({arg}))",
+            **where,
+        )
+    if _marked(text, "cotangent-shape"):
+        return StAdError(
+            f"the cotangent has a different shape from the output of {name}",
+            hint="pass a cotangent of the output's shape",
+            **where,
+        )
+    found = _marked(text, "aliased:")
+    if found:
+        written, _, other = found.group(1).partition(":")
+        return StAdError(
+            f"the arguments `{written}` and `{other}` share memory, and {name} writes into "
+            f"`{written}`: the derivative would not be that of {name}",
+            hint=f"pass separate arrays (e.g. {other}.copy())",
+            **where,
+        )
+    first = text.strip().splitlines()[0] if text.strip() else ""  # not numba's "File ..." lines
+    return StAdError(
+        f"the derivative code of {name} failed while running: {type(exc).__name__}: {first}",
+        hint="check the arguments' shapes and values (a tangent or cotangent must have the "
+        "shape of its argument or of the output, indices must be in range); "
         "st_ad.source(f) shows the generated code",
         **where,
     )
@@ -111,7 +306,10 @@ def _numba_reason(text: str) -> str | None:
             if line.endswith("signature:") and k + 2 < len(lines):
                 return f"{line} {lines[k + 2]}"  # ">>> f(types...)" follows
             return line
-    return next((line for line in lines if line), None)
+    return next((line for line in lines if line and not line.startswith(_CONTEXT)), None)
+
+
+_CONTEXT = ("Failed in ", "During:", "File ", "<source", "^", "def ", "#")
 
 
 def _user_line(text: str) -> tuple[int, str, str | None] | None:
@@ -132,22 +330,145 @@ def _user_line(text: str) -> tuple[int, str, str | None] | None:
     origins = [re.match(r"# from (.*), line \d+\.", row) for row in generated[:3]]
     filename = next((o.group(1) for o in origins if o), None)
     for row in reversed(generated[: int(m.group(2))]):
-        found = re.match(r"\s*# (?:adjoint of )?line (\d+): (.*)", row)
+        found = re.match(r"\s*# (?:adjoint of |reverse of the loop at )?line (\d+): (.*)", row)
         if found:
             return int(found.group(1)), found.group(2), filename
     return None
 
 
-def _as_dispatcher(func: Any, user_function: Callable) -> Dispatcher:
+# call-time argument checks (at compilation, once per argument-type signature) ----------
+def _describe(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, (bool, np.bool_)):
+        return f"the bool {value!r}"
+    if isinstance(value, (int, np.integer)):
+        return f"the int {value!r}"
+    if isinstance(value, (complex, np.complexfloating)):
+        return "a complex number"
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    if isinstance(value, (str, bytes)):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+def _is_float(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    return isinstance(value, (float, np.floating))
+
+
+def _float_hint(value: Any, name: str) -> str:
+    kind = value.dtype.kind if isinstance(value, np.ndarray) else None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return f"pass a float (e.g. {value}.0)"
+    if kind is not None and kind in "iub":
+        return f"pass {name}.astype(np.float64)"
+    if kind == "c" or isinstance(value, (complex, np.complexfloating)):
+        return (
+            "st_ad differentiates real-valued code: pass the real and imaginary parts as "
+            "separate float arguments"
+        )
+    if isinstance(value, (list, tuple)):
+        return f"pass np.asarray({name}, dtype=np.float64)"
+    return "pass a float or a float array"
+
+
+_OPAQUE = (list, dict, set, frozenset, str, bytes)
+
+
+def _check_arguments(dispatcher: Dispatcher, args: tuple) -> None:
+    """Reject argument types the generated code cannot take, naming the argument."""
+    spec = dispatcher.st_spec
+    n = len(spec.params)
+    values = [a.value if isinstance(a, OmittedArg) else a for a in args]
+    problems = [
+        p
+        for k, value in enumerate(values[:n])
+        if (p := _argument_problem(spec, k, value)) is not None
+    ]
+    problems += _extra_problems(spec, args[:n], args[n:])
+    if problems:
+        message, hint = problems[0]
+        raise StAdError(message, hint=hint, **dispatcher.st_place())
+
+
+def _argument_problem(spec: CallSpec, k: int, value: Any) -> tuple[str, str] | None:
+    """What is wrong with ``value`` as argument ``k``, and what to do (None if nothing)."""
+    name = spec.params[k]
+    if k in spec.positions and not _is_float(value):
+        return (
+            f"argument `{name}` of {spec.name} is differentiated (wrt) but is "
+            f"{_describe(value)}: only float scalars and float arrays can be",
+            f"{_float_hint(value, name)}, or leave `{name}` out of wrt",
+        )
+    if isinstance(value, _OPAQUE):
+        hint = (
+            f"pass np.asarray({name})"
+            if isinstance(value, list)
+            else "keep it out of the differentiated function; pass numbers or arrays"
+        )
+        message = f"argument `{name}` of {spec.name} is {_describe(value)}"
+        return message + ": the derivative code takes numbers and NumPy arrays", hint
+    return None
+
+
+def _extra_problems(spec: CallSpec, args: tuple, extra: tuple) -> list[tuple[str, str]]:
+    """Problems with the tangents of a jvp call or the cotangent of a vjp call."""
+    problems = []
+    if spec.kind == "tangent":
+        for k, tangent, label in zip(spec.positions, extra, spec.extra, strict=False):
+            name = spec.params[k]
+            primal = args[k]
+            hint = f"pass a float tangent of the shape of `{name}` (np.shape({name}))"
+            if not _is_float(tangent):
+                message = f"the tangent `{label}` of `{name}` is {_describe(tangent)}"
+                problems.append((message + ": tangents are floats or float arrays", hint))
+            elif np.ndim(tangent) != np.ndim(primal):
+                message = (
+                    f"the tangent `{label}` of `{name}` has {np.ndim(tangent)} dimension(s), "
+                    f"and `{name}` has {np.ndim(primal)}"
+                )
+                problems.append((message + ": a tangent has the shape of its argument", hint))
+    if spec.kind == "vjp" and extra and not _is_float(extra[0]):
+        problems.append(
+            (
+                f"the cotangent of {spec.name}'s output is {_describe(extra[0])}",
+                f"{_float_hint(extra[0], 'cotangent')}; a cotangent has the shape of the "
+                "output (a float for a scalar output)",
+            )
+        )
+    return problems
+
+
+# building ---------------------------------------------------------------------------------
+def _as_dispatcher(func: Any, user_function: Callable, spec: CallSpec) -> Dispatcher:
     dispatcher = func if isinstance(func, CPUDispatcher) else numba.njit(cache=True)(func)
+    if spec.defaults and spec.kind in ("grad", "value_and_grad"):
+        dispatcher = _with_defaults(dispatcher, spec.defaults)
     dispatcher.__class__ = Dispatcher
     dispatcher.st_function = user_function
+    dispatcher.st_spec = spec
+    recover_damaged_numba_files(dispatcher)
     return dispatcher
+
+
+@functools.lru_cache(maxsize=256)
+def _with_defaults(dispatcher: CPUDispatcher, defaults: tuple) -> CPUDispatcher:
+    """A dispatcher of the generated function with the user's defaults: numba binds an
+    argument left out (from Python or from @njit code) to its default."""
+    py = dispatcher.py_func
+    clone = type(py)(py.__code__, py.__globals__, py.__name__, defaults, py.__closure__)
+    clone.__qualname__, clone.__module__ = py.__qualname__, py.__module__
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k != "nopython"}
+    return numba.njit(cache=True, **options)(clone)
 
 
 def forget_transforms() -> None:
     """Drop built transforms (after a rule changes, they would use the old one)."""
     forget()
+    _with_defaults.cache_clear()
 
 
 def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
@@ -158,19 +479,54 @@ def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
     return wrt
 
 
+def _definition(func: Callable) -> dict:
+    """Where ``func`` is defined: its ``def`` line (read only for an error message)."""
+    try:
+        return _where(load(func))
+    except StAdError:
+        code = python_function(func).__code__
+        return dict(filename=code.co_filename, lineno=code.co_firstlineno)
+
+
+def _positions(func: Callable, wrt: Wrt) -> tuple[tuple[int, ...], bool]:
+    """The positions of the arguments ``wrt`` names, and whether a tuple was asked for."""
+    py = python_function(func)
+    try:
+        positions, as_tuple = resolve_wrt(py.__name__, parameters(py), wrt)
+    except WrtError as exc:
+        raise StAdError(exc.message, hint=exc.hint, **_definition(func)) from None
+    return tuple(positions), as_tuple
+
+
 def _transform(f, wrt, argnums, mode: str, entry: str):
     wrt = _resolve_wrt(wrt, argnums)
 
     try:
         hash(wrt)
     except TypeError:
-        raise StAdError(f"wrt={wrt!r}: expected an int, a parameter name or a tuple") from None
+        raise StAdError(
+            f"wrt={wrt!r}: expected an int, a parameter name or a tuple",
+            hint="pass e.g. wrt=0, wrt='x' or wrt=(0, 1)",
+            **caller_location(),
+        ) from None
 
     def build(func):
-        module = built(func, wrt, mode)
-        return _as_dispatcher(getattr(module, f"{python_function(func).__name__}_{entry}"), func)
+        py = python_function(func)
+        positions, as_tuple = _positions(func, wrt)
+        try:  # positions, not names: grad(f, 0) and grad(f, "x") are one transform
+            module = built(func, positions if as_tuple else positions[0], mode)
+        except StAdError as exc:  # an error with no place (the cache directory): f's def
+            if exc.filename is None:
+                exc.located(**_definition(func))
+            raise
+        spec = CallSpec(py.__name__, tuple(parameters(py)), positions, entry, _defaults(py))
+        return _as_dispatcher(getattr(module, f"{py.__name__}_{entry}"), func, spec)
 
     return build if f is None else build(f)
+
+
+def _defaults(py: Callable) -> tuple:
+    return tuple(py.__defaults__ or ())
 
 
 def grad(f: Callable | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None) -> Any:
@@ -207,10 +563,11 @@ def source(f: Callable, mode: str = "reverse", wrt: Wrt = 0) -> str:
 def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, seed: int = 0) -> float:
     """Max relative error of st_ad's derivatives: the gradient against central finite
     differences along random directions, and the adjoint (dot-product) identity
-    ``<vjp(u), v> == <u, jvp(v)>`` between the tangent and adjoint programs."""
-    wrt = _resolve_wrt(wrt, None)
-    p = program(f, wrt)
-    positions = [p.src.params.index(n) for n in p.wrt]
+    ``<vjp(u), v> == <u, jvp(v)>`` between the tangent and adjoint programs. The second
+    test needs forward mode: when a user rule has only a vjp, it is skipped with a warning."""
+    positions, _ = _positions(f, _resolve_wrt(wrt, None))
+    positions = list(positions)
+    args = _bind_defaults(f, args)
     # the primal as the user wrote it (numpy, or their numba dispatcher): independent of st_ad
     primal = f
     rng = np.random.default_rng(seed)
@@ -227,14 +584,44 @@ def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, seed: i
     h = eps * max(1.0, max(float(np.max(np.abs(args[k]))) for k in positions))
     fd = (shifted(h) - shifted(-h)) / (2 * h)
     errors = [abs(slope - fd) / max(abs(fd), abs(slope), 1e-12)]
+    tangent = _forward_or_none(f, tuple(positions))
+    if tangent is None:
+        return float(errors[0])
     # dot-product test: u is a random output cotangent, v the random input directions
-    out, d_out = jvp(f, wrt=tuple(positions))(*args, *directions)
+    out, d_out = tangent(*args, *directions)
     u = _random_like(out, rng)
     cotangents = vjp(f, wrt=tuple(positions))(*args, u)
     left = sum(_inner(c, v) for c, v in zip(cotangents, directions, strict=True))
     right = _inner(u, d_out)
     errors.append(abs(left - right) / max(abs(left), abs(right), 1e-12))
     return float(max(errors))
+
+
+def _forward_or_none(f: Callable, wrt: tuple[int, ...]) -> Dispatcher | None:
+    """``jvp(f)``, or None (with a warning) when a user rule has no forward mode."""
+    try:
+        return jvp(f, wrt=wrt)
+    except StAdError as exc:
+        if "none for forward mode" not in exc.message:
+            raise
+        warnings.warn(
+            f"st_ad.check_grad({python_function(f).__name__}): the dot-product test was "
+            f"skipped, only the finite-difference test ran: {exc.message} "
+            f"({exc.filename}, line {exc.lineno}); {exc.hint}",
+            StAdWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+def _bind_defaults(f: Callable, args: tuple) -> tuple:
+    """``args`` completed with ``f``'s defaults for the parameters left out."""
+    py = python_function(f)
+    params, defaults = parameters(py), _defaults(py)
+    missing = len(params) - len(args)
+    if 0 < missing <= len(defaults):
+        return tuple(args) + defaults[len(defaults) - missing :]
+    return tuple(args)
 
 
 def _random_like(x: Any, rng: np.random.Generator):

@@ -5,9 +5,10 @@ A transform's key is computed *before* any parsing or code generation, from
 - st_ad itself (the source of every module of the package: version, rules, generators and
   runtime helpers),
 - the mode and ``wrt``,
-- the source of the function and of every user function it reaches through calls, and what
-  each of them reads from its module: constants (by value), arrays (by data), rules
-  registered for the functions it calls (by the source of the rule).
+- the source and place (file, first line) of the function and of every user function it
+  reaches through calls, and what each of them reads from its module: constants (by
+  value), arrays (by data), rules registered for the functions it calls (by the source of
+  the rule).
 
 A hit imports the generated module straight away, so a second process pays neither code
 generation nor (through numba's own ``cache=True`` files next to the module) compilation.
@@ -35,8 +36,10 @@ import types
 from pathlib import Path
 
 import numpy
+from numba.core.caching import FunctionCache
 
 from ._version import VERSION
+from .errors import StAdError
 from .frontend.calls import call_graph, referenced
 from .frontend.source import python_function
 
@@ -44,6 +47,8 @@ GENERATED_PACKAGE = "st_ad_generated"  # generated modules are imported as its s
 
 # How often this process generated a module and how often it reused one from disk.
 STATS = {"generated": 0, "reused": 0}
+# How often numba's cache files of a generated function were damaged and dropped.
+REPAIRED = {"numba": 0}
 
 
 def cache_dir() -> Path:
@@ -57,6 +62,21 @@ def cache_dir() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "st_ad"
+
+
+def usable_dir() -> Path:
+    """``cache_dir()``, or an StAdError saying why it cannot hold the cache."""
+    root = cache_dir()
+    if root.is_dir():
+        return root
+    blocked = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise StAdError(
+            f"the st_ad cache directory {root} cannot be created: {blocked} is a file",
+            hint="point ST_AD_CACHE_DIR at a directory (it is created if missing), or unset it "
+            "to use the default",
+        )
+    return root
 
 
 @functools.cache
@@ -115,7 +135,10 @@ def describe_value(obj: object) -> str:
 
 def _dependencies(func: types.FunctionType, digest) -> None:
     for f in call_graph(func):
-        digest.update(f"\n{f.__module__}.{f.__qualname__}\n{function_text(f)}".encode())
+        # where it is, too: generated code and its errors name the user's file and lines
+        code = f.__code__
+        where = f"{code.co_filename}:{code.co_firstlineno}"
+        digest.update(f"\n{f.__module__}.{f.__qualname__} {where}\n{function_text(f)}".encode())
         for n, obj in referenced(f).items():
             digest.update(f"{n}={describe_value(obj)}\n".encode())
 
@@ -135,8 +158,14 @@ def dependency_digest(func: types.FunctionType) -> str:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write then rename: readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise StAdError(
+            f"cannot write to the st_ad cache directory {cache_dir()}: {exc}",
+            hint="point ST_AD_CACHE_DIR at a writable directory",
+        ) from None
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -150,7 +179,7 @@ def atomic_write(path: Path, text: str) -> None:
 def write_module(source: str, stem: str) -> Path:
     """The content-addressed file of a generated module (written if missing or damaged)."""
     digest = _digest(fingerprint() + source)[:16]
-    path = cache_dir() / "generated" / f"{stem}_{digest}.py"
+    path = usable_dir() / "generated" / f"{stem}_{digest}.py"
     if not _holds(path, source):
         atomic_write(path, source)
     return path
@@ -170,11 +199,56 @@ def write_entry(key: str, module: Path, source: str, bindings: list[dict]) -> No
 
 def read_entry(key: str) -> tuple[Path, list[dict]] | None:
     """The module file and bindings stored under ``key``, if both are intact."""
+    root = usable_dir()
     try:
-        entry = json.loads((cache_dir() / "index" / f"{key}.json").read_text())
-        module = cache_dir() / "generated" / entry["module"]
+        entry = json.loads((root / "index" / f"{key}.json").read_text())
+        module = root / "generated" / entry["module"]
         if _digest(module.read_bytes()) != entry["sha256"]:
             return None  # truncated or edited: regenerate
         return module, list(entry["bindings"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+# numba's cache files -------------------------------------------------------------------------
+class _RecoveringCache(FunctionCache):
+    """numba's cache of a generated function, where a damaged index or data file (truncated,
+    overwritten) is a cache miss: the files are dropped and the function recompiled (and
+    saved again), instead of failing every later process with an UnpicklingError."""
+
+    def load_overload(self, sig, target_context):
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception:  # anything unpickling or rebuilding a damaged file raises
+            self.drop_files()
+            REPAIRED["numba"] += 1
+            return None
+
+    def drop_files(self) -> None:
+        files = self._cache_file
+        pattern = files._data_name_pattern.replace("{number:d}", "*")
+        for path in [Path(files._index_path), *Path(self._cache_path).glob(pattern)]:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def recover_damaged_numba_files(dispatcher: object) -> None:
+    """Make numba's cache of ``dispatcher`` and of the generated dispatchers it calls
+    (callee derivatives, found in its module's globals) recover from damaged files."""
+    stack, seen = [dispatcher], set()
+    while stack:
+        d = stack.pop()
+        if id(d) in seen:
+            continue
+        seen.add(id(d))
+        if type(getattr(d, "_cache", None)) is FunctionCache:
+            d._cache.__class__ = _RecoveringCache
+        namespace = getattr(getattr(d, "py_func", None), "__globals__", {})
+        stack += [
+            v
+            for v in namespace.values()
+            if hasattr(v, "py_func")
+            and getattr(v.py_func, "__module__", "").startswith(GENERATED_PACKAGE + ".")
+        ]

@@ -41,7 +41,7 @@ from . import runtime as _runtime_package
 from . import transform
 from ._version import VERSION
 from .codegen.binding import Binding
-from .codegen.emit import globals_of, unparse
+from .codegen.emit import DECORATOR, globals_of, unparse
 from .errors import StAdError
 from .frontend.calls import python_source_function
 from .frontend.source import function_scope, python_function
@@ -411,7 +411,7 @@ class _Exporter:
         return bool(rewrites)
 
     def _generated(self, fd: gast.FunctionDef) -> str:
-        return "@njit(cache=True)\n" + unparse(fd).rstrip()
+        return DECORATOR + "\n" + unparse(fd).rstrip()
 
     def _binding(self, b: Binding, owner: types.FunctionType) -> None:
         where = f"{owner.__qualname__} ({_shown(owner.__code__.co_filename)})"

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numba
+import numpy
 
 from . import cache, ir
+from .analysis.bindings import split_bindings
 from .codegen.binding import Binding
 from .codegen.calls import CalleeDerivative
 from .codegen.emit import globals_of, module_source
@@ -49,47 +51,75 @@ def program(func: Callable, wrt: Wrt, called: bool = False) -> Program:
     src = load(func)
     check_supported(src, called)
     names, as_tuple = wrt_names(src, wrt)
-    return Program(src, normalize(src), names, as_tuple)
+    return Program(src, split_bindings(normalize(src)), names, as_tuple)
 
 
 def wrt_names(src: FunctionSource, wrt: Wrt) -> tuple[list[str], bool]:
     """Parameter names for ``wrt`` and whether the caller asked for a tuple."""
+    try:
+        positions, as_tuple = resolve_wrt(src.name, src.params, wrt)
+    except WrtError as exc:
+        raise src.error(src.tree, exc.message, exc.hint, cls=StAdError) from None
+    return [src.params[k] for k in positions], as_tuple
+
+
+class WrtError(Exception):
+    """A bad ``wrt``: what is wrong and what to do (the caller adds where)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def resolve_wrt(name: str, params: list[str], wrt: object) -> tuple[list[int], bool]:
+    """The positions ``wrt`` names among ``params`` (parameters of function ``name``) and
+    whether a tuple was asked for. A negative position counts from the end, as in JAX's
+    ``argnums=-1``."""
     items = wrt if isinstance(wrt, tuple) else (wrt,)
-    names = []
+    signature = f"{name}({', '.join(params)})"
+    positions: list[int] = []
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise src.error(
-                src.tree,
-                f"wrt={wrt!r}: expected an int position or a parameter name",
-                "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)",
-                cls=StAdError,
-            )
-        if isinstance(item, int):
-            if not -len(src.params) <= item < len(src.params):
-                raise src.error(
-                    src.tree,
-                    f"wrt={item} is out of range: {src.name} has {len(src.params)} parameter(s)",
-                    f"use a position between 0 and {len(src.params) - 1}",
-                    cls=StAdError,
-                )
-            item = src.params[item]
-        elif item not in src.params:
-            raise src.error(
-                src.tree,
-                f"wrt={item!r} is not a parameter of {src.name}",
-                f"choose among {', '.join(src.params)}",
-                cls=StAdError,
-            )
-        if item in names:
-            raise src.error(
-                src.tree, f"wrt names `{item}` twice", "list each argument once", cls=StAdError
-            )
-        names.append(item)
-    if not names:
-        raise src.error(
-            src.tree, "wrt is empty", "differentiate w.r.t. at least one argument", cls=StAdError
+        k = _position(signature, params, wrt, item)
+        if k in positions:
+            raise WrtError(f"wrt names `{params[k]}` twice", "list each argument once")
+        positions.append(k)
+    if not positions:
+        raise WrtError("wrt is empty", "differentiate w.r.t. at least one argument")
+    return positions, isinstance(wrt, tuple)
+
+
+def _position(signature: str, params: list[str], wrt: object, item: object) -> int:
+    n = len(params)
+    if isinstance(item, (bool, numpy.bool_)):
+        raise WrtError(
+            f"wrt={wrt!r}: {item!r} is a bool, not a position or a parameter name",
+            "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)",
         )
-    return names, isinstance(wrt, tuple)
+    if isinstance(item, (int, numpy.integer)):
+        if not -n <= int(item) < n:
+            raise WrtError(
+                f"wrt={int(item)} is out of range: {signature} has {n} parameter(s)",
+                f"use a position between {-n} and {n - 1}, or a parameter name",
+            )
+        return int(item) % n
+    if isinstance(item, str):
+        if item not in params:
+            raise WrtError(
+                f"wrt={item!r} is not a parameter of {signature}",
+                f"choose among {', '.join(params)}",
+            )
+        return params.index(item)
+    raise WrtError(
+        f"wrt={wrt!r}: expected an int position or a parameter name, got "
+        f"{type(item).__name__} {item!r}",
+        "pass e.g. wrt=0, wrt='x' or wrt=(0, 1)",
+    )
+
+
+def parameters(func: types.FunctionType) -> list[str]:
+    """The parameter names of ``func`` (positional parameters; read without parsing)."""
+    code = func.__code__
+    return list(code.co_varnames[: code.co_argcount])
 
 
 # generation -----------------------------------------------------------------------------------
@@ -184,6 +214,7 @@ def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.Mo
             cache.STATS["reused"] += 1
             return _import(path, injected)
     source, bindings, injected = generate(program(func, wrt, called), mode)
+    _check_syntax(source, func)
     path = cache.write_module(source, stem)
     cache.write_entry(key, path, source, [b.to_json() for b in bindings])
     cache.STATS["generated"] += 1
@@ -198,8 +229,28 @@ def _import(path: Path, injected: dict[str, object]) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     module.__dict__.update(injected)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]  # a half-imported module must not be found again
+        raise
     return module
+
+
+def _check_syntax(source: str, func: Callable) -> None:
+    """Generated code that Python cannot compile is st_ad's bug: say so before it is cached."""
+    try:
+        compile(source, "<st_ad generated>", "exec")
+    except SyntaxError as exc:
+        py = python_function(func)
+        raise StAdError(
+            f"internal error: st_ad generated invalid code for {py.__qualname__} "
+            f"({exc.msg}, generated line {exc.lineno})",
+            filename=py.__code__.co_filename,
+            lineno=py.__code__.co_firstlineno,
+            hint="please report this with the function's source; st_ad.source(f) shows the "
+            "generated code",
+        ) from None
 
 
 def module_text(func: Callable, wrt: Wrt, mode: str) -> str:

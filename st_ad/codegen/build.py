@@ -39,6 +39,13 @@ def st_call(function: str, *args: gast.expr) -> gast.Call:
     return call(attr(name("st"), function), *args)
 
 
+def in_place_operand(value: gast.expr, target: gast.expr, may_overlap: bool) -> gast.expr:
+    """The right-hand side of ``target op= value``: through ``st.unshared`` (a copy when they
+    overlap) if ``value`` may share memory with ``target``, which numba's in-place operators
+    mishandle (``y -= y[::-1]``)."""
+    return st_call("unshared", value, target) if may_overlap else value
+
+
 def comment(text: str) -> gast.Expr:
     """A statement the emitter turns into a ``# text`` line."""
     return gast.Expr(value=const(COMMENT + text))
@@ -60,7 +67,11 @@ def for_range(var: str, args: list[gast.expr], body: list[gast.stmt]) -> gast.Fo
     if len(args) == 2 and _is_int(args[0], 0):
         args = args[1:]
     return gast.For(
-        target=store(var), iter=range_call(*args), body=body, orelse=[], type_comment=None
+        target=store(var),
+        iter=range_call(*args),
+        body=body or [gast.Pass()],
+        orelse=[],
+        type_comment=None,
     )
 
 

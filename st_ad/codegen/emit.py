@@ -19,6 +19,10 @@ from .apply import primitive_bindings
 from .binding import Binding
 from .build import COMMENT
 
+# Generated functions follow numpy's error semantics: a derivative that is infinite at the
+# point (sqrt at 0, arcsin at 1) is inf, not a ZeroDivisionError, as it is for arrays.
+DECORATOR = '@njit(cache=True, error_model="numpy")'
+
 _COMMENT_LINE = re.compile(r"^(\s*)(['\"])" + COMMENT + r"(.*)\2$")
 
 
@@ -105,7 +109,7 @@ def module_source(
     parts = ["\n".join(header), ""]
     for f in functions:
         parts.append("")
-        parts.append("@njit(cache=True)")
+        parts.append(DECORATOR)
         parts.append(unparse(f).rstrip())
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"

@@ -13,9 +13,10 @@ import gast
 
 from .. import ir
 from ..analysis.activity import active_names
+from ..analysis.aliases import sharing_at_writes
 from ..frontend.calls import UserCall
 from ..rules import lookup
-from ..rules.sym import ZERO, Sym, name
+from ..rules.sym import ZERO, Sym, const, name
 from .apply import call_rule, differentiable, may_promote, operand
 from .build import (
     DerivativeNames,
@@ -24,11 +25,13 @@ from .build import (
     aug,
     comment,
     for_range,
+    in_place_operand,
     st_call,
     store,
     subscript,
 )
 from .calls import CalleeRequests
+from .entry import protect_inputs
 from .reverse import function_def, store_param
 
 _GETITEM = lookup("getitem")
@@ -41,10 +44,24 @@ class ForwardGenerator:
         self.active = active_names(fn, wrt)
         self.names = DerivativeNames(fn.names)
         self.callees = CalleeRequests(self.names)
-        # names updated in place (z += y, z[i] = ...): their tangents must not alias another's
+        # names updated in place (z += y, z[i] = ...): their tangents must not alias another
+        # tangent, unless their value is a view of that tangent's value (``z = x``: an update
+        # of z is one of x, and dz must stay dx)
         self.in_place = {
             ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
         }
+        self.operands = {  # the values added into them in place
+            s.value.id
+            for s in ir.walk(fn.body)
+            if isinstance(s, (ir.Accumulate, ir.Store))
+            and s.op is not None
+            and isinstance(s.value, gast.Name)
+        }
+        self.sharing = sharing_at_writes(fn)
+
+    def overlaps(self, s: ir.Store | ir.Accumulate) -> bool:
+        """Whether the value of an in-place update may share memory with its target."""
+        return isinstance(s.value, gast.Name) and s.value.id in self.sharing.get(id(s), ())
 
     def dot(self, var: str) -> str:
         return self.names.dot(var)
@@ -57,9 +74,14 @@ class ForwardGenerator:
     def function(self, fname: str) -> gast.FunctionDef:
         fn = self.fn
         tangents = [self.dot(p) for p in self.wrt]
-        body: list[gast.stmt] = [
-            assign(t, st_call("assert_differentiable", name(t))) for t in tangents
-        ]
+        body: list[gast.stmt] = []
+        for p, t in zip(self.wrt, tangents, strict=True):
+            primal = st_call("assert_differentiable", name(p))
+            body.append(assign(t, st_call("check_tangent", name(t), primal, const(p))))
+        body += protect_inputs(fn, {p: self.dot(p) for p in self.wrt})
+        for p in fn.params:  # not differentiated, but re-bound to active values later
+            if p in self.active and p not in self.wrt:
+                body.append(assign(self.dot(p), st_call("zeros_adj", name(p))))
         body += self.block(fn.body)
         result = fn.result
         if result in self.active:
@@ -87,26 +109,40 @@ class ForwardGenerator:
             out: list[gast.stmt] = [assign(s.target, s.expr)]
             if s.target in self.active:
                 tangent = self.let_tangent(s)
-                if s.target in self.in_place and isinstance(tangent, gast.Name):
+                mirrors = s.prim is not None and getattr(s.prim, "view", False)
+                if s.target in self.in_place and isinstance(tangent, gast.Name) and not mirrors:
                     tangent = st_call("keep", tangent)  # a copy: z += y must not change dx
+                elif s.target in self.operands and isinstance(tangent, gast.Name) and not mirrors:
+                    # a fresh value whose tangent is another's: a copy, so that in y -= z the
+                    # tangents share memory exactly when the values do
+                    tangent = st_call("keep", tangent)
                 out.append(assign(self.dot(s.target), tangent))
             return out
         if isinstance(s, ir.Store):
             target = subscript(s.array, s.index, gast.Store())
-            out = [assign(target, s.value) if s.op is None else aug(target, s.op, s.value)]
+            overlap = self.overlaps(s)
+            if s.op is None:
+                out = [assign(target, s.value)]
+            else:
+                value = in_place_operand(s.value, subscript(s.array, s.index), overlap)
+                out = [aug(target, s.op, value)]
             if s.array in self.active:
                 d_target = subscript(self.dot(s.array), s.index, gast.Store())
                 d_value = self.tangent(s.value)
                 if s.op is None:
                     out.append(assign(d_target, d_value.node))
                 elif d_value is not ZERO:
-                    out.append(aug(d_target, s.op, d_value.node))
+                    d_old = subscript(self.dot(s.array), s.index)
+                    out.append(aug(d_target, s.op, in_place_operand(d_value.node, d_old, overlap)))
             return out
         if isinstance(s, ir.Accumulate):
-            out = [aug(s.target, s.op, s.value)]
+            overlap = self.overlaps(s)
+            out = [aug(s.target, s.op, in_place_operand(s.value, name(s.target), overlap))]
             d_value = self.tangent(s.value)
             if s.target in self.active and d_value is not ZERO:
-                out.append(aug(self.dot(s.target), s.op, d_value.node))
+                d_target = self.dot(s.target)
+                d_value = in_place_operand(d_value.node, name(d_target), overlap)
+                out.append(aug(d_target, s.op, d_value))
             return out
         if isinstance(s, ir.If):
             body = self.block(s.body) or [gast.Pass()]

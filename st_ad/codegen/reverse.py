@@ -18,11 +18,13 @@ import gast
 
 from .. import ir
 from ..analysis.activity import active_names
+from ..analysis.aliases import shared_reads, sharing_at_writes
 from ..analysis.tbr import Recording, record
 from ..errors import UnsupportedError
 from ..frontend.calls import UserCall
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, const, name
+from ..runtime.checks import located_message
 from .apply import call_rule, differentiable, may_promote, operand
 from .build import (
     DerivativeNames,
@@ -31,14 +33,15 @@ from .build import (
     aug,
     comment,
     for_range,
+    in_place_operand,
     st_call,
     store,
     subscript,
 )
 from .calls import CalleeRequests
+from .entry import protect_inputs
 
 _GETITEM = lookup("getitem")
-_COPY = lookup("name")
 
 
 def _binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.expr:
@@ -58,24 +61,32 @@ class ReverseGenerator:
         self.received: dict[tuple[int, int], str] = {}
         self.seed: str | None = None
         self.value_name: str | None = None
-        self.readers: dict[str, set[int]] = {}  # primal name -> lines whose adjoint reads it
+        # primal name -> id() of the statements whose adjoint reads it (-1: the function's end)
+        self.readers: dict[str, set[int]] = {}
+        self.current: ir.Stmt | None = None  # the statement whose adjoint is being generated
+        self.lines = {id(s): s.line for s in ir.walk(fn.body)}
         self.rec = Recording()
         self.counters: dict[int, str] = {}
+        self.reversed_loops: set[int] = set()  # id() of loops whose reverse has a body
         self.single = _single_use_adjoints(fn, self.active)
         self.has_bar: set[str] = set()  # single-use adjoints bound so far in this sweep
+        self.shared = shared_reads(fn, self.active)
+        self.sharing = sharing_at_writes(fn)
         # What the reverse sweep reads decides what to record, and recording adds reads (a
         # branch whose only reverse work is restoring values still needs its condition):
         # iterate to the fixed point.
-        needed: set[str] = set()
+        needed: dict[str, set[int]] = {}
         while True:
             self.rec = record(fn, needed, frozenset(self.active))
             self.readers = {}
             self.has_bar = set()
+            if fn.result in self.active:  # as function() does: seed, then the sweep
+                self.contribute(fn.result, name("out_bar"))
             self.reverse_block(fn.body, 0)
-            now = set(self.readers)
-            if now <= needed:
+            if all(ids <= needed.get(n, set()) for n, ids in self.readers.items()):
                 break
-            needed |= now
+            for n, ids in self.readers.items():
+                needed[n] = needed.get(n, set()) | ids
         self.needed = needed
         # values recomputed by the reverse sweep get their adjoints there, too
         self.replayed = {id(let) for lets in self.rec.recompute.values() for let in lets}
@@ -93,11 +104,13 @@ class ReverseGenerator:
             self.counters[id(loop)] = self.names.fresh(f"trips_{loop.label}")
         return self.counters[id(loop)]
 
-    def reads(self, nodes: list[gast.AST], line: int) -> None:
+    def reads(self, nodes: list[gast.AST]) -> None:
+        """The adjoint being generated (of ``self.current``) reads the names in ``nodes``."""
+        where = -1 if self.current is None else id(self.current)
         for node in nodes:
             for n in gast.walk(node):
                 if isinstance(n, gast.Name) and n.id in self.fn.names:
-                    self.readers.setdefault(n.id, set()).add(line)
+                    self.readers.setdefault(n.id, set()).add(where)
 
     # recording ---------------------------------------------------------------------------------
     def push(self, value: gast.expr, why: str) -> list[gast.stmt]:
@@ -114,19 +127,29 @@ class ReverseGenerator:
             st_call("pop", name("tape"), name("tape_top"), load),
         )
 
-    def why(self, var: str, line: int | None) -> str:
-        lines = sorted(self.readers.get(var, ()))
-        read = ", ".join(str(n) for n in lines) or "-"
-        where = f"line {line} overwrites it" if line else "the next iteration overwrites it"
-        return f"record {var}: {where}; the adjoint of line {read} reads it"
+    def why(self, var: str, s: ir.Stmt | None, through: str | None = None) -> str:
+        lines = sorted({self.lines[r] for r in self.readers.get(var, ()) if r in self.lines})
+        read = ", ".join(str(n) for n in lines)
+        reader = f"the adjoint of line {read} reads it" if read else "the result's adjoint reads it"
+        if s is None:
+            return f"record {var}: the next iteration overwrites it; {reader}"
+        if isinstance(s, ir.For):
+            return f"record {var}: the loop at line {s.line} overwrites it; {reader}"
+        if through is not None:
+            shared = f"line {s.line} writes into `{through}`, whose memory it shares"
+            return f"record {var}: {shared}; {reader}"
+        return f"record {var}: line {s.line} overwrites it; {reader}"
 
     # the generated function --------------------------------------------------------------------
-    def live_statements(self) -> set[int]:
+    def live_statements(self, with_result: bool) -> set[int]:
         """id() of the forward-sweep statements a gradient needs when the function's value is
-        not returned: those computing what the reverse sweep reads, and the first assignment
-        of each active name (which creates its adjoint)."""
+        not returned: those computing what the reverse sweep reads (and the result, if
+        ``with_result``), and the first assignment of each active name (which creates its
+        adjoint)."""
         replayed = {let.target for lets in self.rec.recompute.values() for let in lets}
-        wanted = self.needed - replayed  # the reverse sweep recomputes those itself
+        wanted = set(self.needed) - replayed  # the reverse sweep recomputes those itself
+        if with_result:
+            wanted.add(self.fn.result)
         kept: set[int] = set()
         changed = True
         while changed:
@@ -144,7 +167,17 @@ class ReverseGenerator:
         if isinstance(s, ir.If):
             return any(id(c) in kept for c in ir.walk(s.body + s.orelse))
         if isinstance(s, ir.For):
-            return s.counted or any(id(c) in kept for c in ir.walk(s.body))
+            inside = {id(c) for c in ir.walk(s.body)}
+            return (
+                s.counted
+                or bool(inside & kept)
+                or bool(self.needed.get(s.var, set()) - inside)  # its last value is read
+                or any(
+                    s.var in ir.names_read(c)
+                    for c in ir.walk(self.fn.body)
+                    if id(c) in kept and id(c) not in inside
+                )
+            )
         if ir.defined_name(s) in wanted:
             return True
         return (
@@ -161,7 +194,10 @@ class ReverseGenerator:
         ``with_value=False`` (then the forward sweep skips what only the value needs).
         The result's cotangent is the last parameter, or the constant ``seed_value``."""
         fn = self.fn
-        self.kept = None if with_value else self.live_statements()
+        scalar = seed_value is not None  # grad and value_and_grad: a scalar function only
+        # vjp checks its cotangent against the output; grad checks an inactive output's type
+        checks_result = not scalar or fn.result not in self.active
+        self.kept = None if with_value else self.live_statements(checks_result)
         if self.seed is None:  # the output's cotangent, named once for every entry point
             self.seed = self.names.fresh("out_bar")
         seed = self.seed
@@ -170,6 +206,7 @@ class ReverseGenerator:
             assign("tape", st_call("new_tape")),
             assign("tape_top", const(0)),
         ]
+        body += protect_inputs(fn)
         for p in self.wrt:
             checked = st_call("assert_differentiable", name(p))
             body.append(assign(self.bar(p), st_call("zeros_adj", checked)))
@@ -181,10 +218,13 @@ class ReverseGenerator:
         if self.value_name is None:
             self.value_name = self.names.fresh("value")
         value = self.value_name
-        scalar = seed_value is not None  # grad and value_and_grad: a scalar function only
         if with_value:
             kept = st_call("keep", name(fn.result))
             body.append(assign(value, st_call("assert_scalar_output", kept) if scalar else kept))
+        elif scalar and fn.result not in self.active:
+            body.append(gast.Expr(value=st_call("assert_scalar_output", name(fn.result))))
+        if not scalar:
+            body.append(assign(seed, st_call("check_cotangent", name(seed), name(fn.result))))
         body.append(comment("reverse sweep"))
         self.has_bar = set()
         if fn.result in self.active:
@@ -218,10 +258,12 @@ class ReverseGenerator:
             if s.line != last_line and not isinstance(s, ir.Break):
                 out.append(comment(f"line {s.line}: {s.text}"))
                 last_line = s.line
+            for view in self.rec.views_before.get(id(s), []):
+                out += self.push(name(view), self.why(view, s, through=ir.defined_name(s)))
             if id(s) in self.rec.before:
-                target = ir.defined_name(s)
+                target = _overwritten(s)
                 value = subscript(s.array, s.index) if isinstance(s, ir.Store) else name(target)
-                out += self.push(value, self.why(target, s.line))
+                out += self.push(value, self.why(target, s))
             out += self.forward_stmt(s, depth)
         ending: list[gast.stmt] = []
         for var in self.rec.at_block_end.get(id(stmts), []):
@@ -242,10 +284,14 @@ class ReverseGenerator:
         if isinstance(s, ir.Store):
             target = subscript(s.array, s.index, gast.Store())
             if s.op is None:
-                return [assign(target, s.value)]
-            return [aug(target, s.op, s.value)]
+                write = assign(target, s.value)
+            else:
+                value = in_place_operand(s.value, subscript(s.array, s.index), self.overlaps(s))
+                write = aug(target, s.op, value)
+            return self.unshared_checks(s) + [write]
         if isinstance(s, ir.Accumulate):
-            return [aug(s.target, s.op, s.value)]
+            value = in_place_operand(s.value, name(s.target), self.overlaps(s))
+            return self.unshared_checks(s) + [aug(s.target, s.op, value)]
         if isinstance(s, ir.If):
             body = self.forward_block(s.body, depth) or [gast.Pass()]
             return [
@@ -258,6 +304,34 @@ class ReverseGenerator:
         if isinstance(s, ir.While):
             return self.forward_while(s, depth)
         raise AssertionError(s)
+
+    def overlaps(self, s: ir.Store | ir.Accumulate) -> bool:
+        """Whether the value of an in-place update may share memory with its target."""
+        return isinstance(s.value, gast.Name) and s.value.id in self.sharing.get(id(s), ())
+
+    def unshared_checks(self, s: ir.Store | ir.Accumulate) -> list[gast.stmt]:
+        """Before an in-place write into ``y``: a run-time error if a name read later may
+        share ``y``'s memory (a scalar read out of ``y`` shares nothing: no check)."""
+        out = []
+        array = ir.defined_name(s)
+        for other in self.shared.get(id(s), []):
+            view = next((t for t in ir.walk(self.fn.body) if ir.defined_name(t) == other), None)
+            taken = (
+                f"the argument `{other}`" if view is None else f"line {view.line} (`{view.text}`)"
+            )
+            where = "where it is taken" if view is None else f"where line {view.line} takes it"
+            message = located_message(
+                f"{taken} may share memory with `{array}`, line {s.line} writes into "
+                f"`{array}` in place, and that value is read after the write: reverse mode "
+                "cannot follow a view across a write into its base",
+                self.fn.filename,
+                s.line,
+                s.text,
+                f"copy the view {where} (`....copy()`), or write into a copy of the array",
+            )
+            check = st_call("check_unshared", name(other), name(array), const(message))
+            out.append(gast.Expr(value=check))
+        return out
 
     def forward_for(self, s: ir.For, depth: int) -> list[gast.stmt]:
         out = [assign(h.target, h.expr) for h in s.header]
@@ -286,7 +360,10 @@ class ReverseGenerator:
         return out + self.push_loop_state(s, depth)
 
     def loop_state(self, s: ir.For | ir.While) -> list[str]:
-        """Values the reverse loop needs: snapshots of the range and the trip counter."""
+        """Values the reverse loop needs: snapshots of the range and the trip counter (none
+        when the loop has no reverse: nothing in it carries a derivative)."""
+        if id(s) not in self.reversed_loops:
+            return []
         state = [h.target for h in s.header] if isinstance(s, ir.For) else []
         if isinstance(s, ir.While) or s.counted:
             state.append(self.counter(s))
@@ -308,8 +385,7 @@ class ReverseGenerator:
         """Values recorded per iteration outside nested loops (scalars count one slot)."""
         count = 0
         for s in body:
-            if id(s) in self.rec.before:
-                count += 1
+            count += (id(s) in self.rec.before) + len(self.rec.views_before.get(id(s), []))
             if isinstance(s, ir.If):
                 count += max(self.slots_per_iteration(s.body), self.slots_per_iteration(s.orelse))
             elif isinstance(s, (ir.For, ir.While)):
@@ -324,22 +400,24 @@ class ReverseGenerator:
         replay = self.rec.recompute.get(id(stmts), [])
         if replay:
             out.append(comment("recompute this iteration's values (cheaper than recording them)"))
+        outer = self.current
         for let in replay:
             out.append(assign(let.target, let.expr))
-            self.reads([let.expr], let.line)
+            self.current = let
+            self.reads([let.expr])
+        self.current = outer
         for let in replay:
             if let.target in self.active:
                 out.append(assign(self.bar(let.target), st_call("zeros_adj", name(let.target))))
         last_line = None
         for s in reversed(stmts):
+            outer, self.current = self.current, s
             adjoint = self.reverse_stmt(s, depth)
             if id(s) in self.rec.before:
-                target = ir.defined_name(s)
-                if isinstance(s, ir.Store):
-                    adjoint.append(self.pop(subscript(s.array, s.index, gast.Store())))
-                    self.reads([s.index], s.line)
-                else:
-                    adjoint.append(self.pop(store(target)))
+                adjoint.append(self.restore(s))
+            for view in reversed(self.rec.views_before.get(id(s), [])):
+                adjoint.append(self.pop(store(view)))
+            self.current = outer
             if adjoint and not isinstance(s, (ir.If, ir.For, ir.While)) and s.line != last_line:
                 out.append(comment(f"adjoint of line {s.line}: {s.text}"))
                 last_line = s.line
@@ -347,6 +425,21 @@ class ReverseGenerator:
                 last_line = None
             out += adjoint
         return out
+
+    def restore(self, s: ir.Stmt) -> gast.stmt:
+        """Undo what ``s`` overwrote, from the tape: an element written into an array, an
+        array updated in place (restored in place, so views of it see the old values too),
+        or a name's previous value."""
+        if isinstance(s, ir.Store):
+            self.reads([s.index])
+            return self.pop(subscript(s.array, s.index, gast.Store()))
+        if isinstance(s, ir.Accumulate):
+            target = s.target
+            return assign_tuple(
+                [store(target), store("tape_top")],
+                st_call("pop_in_place", name("tape"), name("tape_top"), name(target)),
+            )
+        return self.pop(store(_overwritten(s)))
 
     def reverse_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
         if isinstance(s, ir.Let):
@@ -362,7 +455,7 @@ class ReverseGenerator:
             orelse = self.reverse_block(s.orelse, depth)
             if not body and not orelse:
                 return []
-            self.reads([name(s.test)], s.line)
+            self.reads([name(s.test)])
             return [gast.If(test=name(s.test), body=body or [gast.Pass()], orelse=orelse)]
         if isinstance(s, ir.Break):
             return []
@@ -378,11 +471,12 @@ class ReverseGenerator:
         return [self.pop(store(var)) for var in reversed(self.loop_state(s))]
 
     def reverse_for(self, s: ir.For, depth: int) -> list[gast.stmt]:
-        out = self.pop_loop_state(s, depth)
         body = self.reverse_block(s.body, depth + 1)
         if not body:
-            return out
-        self.reads([s.start, s.step] + ([] if s.counted else [s.stop]), s.line)
+            return []
+        self.reversed_loops.add(id(s))
+        out = self.pop_loop_state(s, depth)
+        self.reads([s.start, s.step] + ([] if s.counted else [s.stop]))
         one = const(1)
         if s.counted:
             trips: gast.expr = name(self.counter(s))
@@ -400,16 +494,21 @@ class ReverseGenerator:
         )
         end = _binop(s.start, gast.Sub(), s.step)
         back = gast.UnaryOp(op=gast.USub(), operand=s.step)
+        if isinstance(s.step, gast.Constant) and type(s.step.value) is int:  # range(a, b, -2)
+            end = _binop(s.start, gast.Add(), const(-s.step.value))
+            back = const(-s.step.value)
         out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
         out.append(for_range(s.var, [last, end, back], body))
         return out
 
     def reverse_while(self, s: ir.While, depth: int) -> list[gast.stmt]:
-        out = self.pop_loop_state(s, depth)
         body = self.reverse_block(s.body, depth + 1)
-        if body:
-            out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
-            out.append(for_range("_", [name(self.counter(s))], body))
+        if not body:
+            return []
+        self.reversed_loops.add(id(s))
+        out = self.pop_loop_state(s, depth)
+        out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
+        out.append(for_range("_", [name(self.counter(s))], body))
         return out
 
     # adjoints of single statements -------------------------------------------------------------
@@ -424,7 +523,7 @@ class ReverseGenerator:
             x = s.args[0]
             if self.is_active(x):
                 out.append(self.adjoint_getitem(x.id, s.index, y_bar))
-                self.reads([s.index], s.line)
+                self.reads([s.index])
         elif isinstance(s.prim, UserCall):
             out += self.adjoint_call(s, y_bar)
         elif s.prim is not None:
@@ -435,20 +534,21 @@ class ReverseGenerator:
                 # a user's rule: one call returns every cotangent (None where there is none)
                 cotangents = self.names.fresh(f"{s.target}_cotangents")
                 out.append(assign(cotangents, contributions.node))
-                self.reads([contributions.node], s.line)
+                self.reads([contributions.node])
                 contributions = [Sym(subscript(cotangents, const(k))) for k in range(len(s.args))]
             diff = differentiable(s)
             for k, (arg, c) in enumerate(zip(s.args, contributions, strict=True)):
                 if k not in diff or not self.is_active(arg) or c is None or c is ZERO:
                     continue
                 value = c.node
-                self.reads([value], s.line)
+                self.reads([value])
                 arg_bar = self.bar(arg.id)
                 if s.prim.custom:
                     out.append(assign(arg_bar, st_call("add_cotangent", name(arg_bar), value)))
                     continue
                 out.append(self.contribute(arg.id, value, s.prim.broadcasts))
-        if s.target not in self.single and (s.prim is not _COPY or out):
+        if s.target not in self.single:
+            # the assignment ended the previous value of the name: its adjoint starts at zero
             out.append(assign(y_bar, st_call("reset", name(y_bar))))
         return out
 
@@ -461,7 +561,7 @@ class ReverseGenerator:
             return []
         vjp = self.callees.request(call, active, "vjp")
         expr = gast.Call(func=name(vjp), args=list(s.args) + [name(y_bar)], keywords=[])
-        self.reads([expr], s.line)
+        self.reads([expr])
         received = [self.received_name(s, call, k) for k in active]
         for r in received:
             self.aliases[r] = y_bar  # the callee may hand back the cotangent it was given
@@ -505,7 +605,7 @@ class ReverseGenerator:
             # shaped and typed like var: numba computes 2.0 * x in float64 for float32 x, and
             # here no float32 array receives the value in place
             value = st_call("unbroadcast", value, name(var))
-            self.reads([value], 0)
+            self.reads([value])
         if var not in self.has_bar:
             self.has_bar.add(var)
             if self.may_alias_mutable(value):
@@ -533,11 +633,16 @@ class ReverseGenerator:
         out: list[gast.stmt] = []
         if self.is_active(s.value):
             out.append(self.contribute(s.value.id, subscript(a_bar, s.index), True, s.op or "+"))
-            self.reads([s.index], s.line)
+            self.reads([s.index])
         if s.op is None:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
-            self.reads([s.index], s.line)
+            self.reads([s.index])
         return out
+
+
+def _overwritten(s: ir.Stmt) -> str:
+    """The name whose value a recorded statement overwrites (a loop: its variable)."""
+    return s.var if isinstance(s, ir.For) else ir.defined_name(s)
 
 
 def _reject_parallel_loops(fn: ir.Function) -> None:

@@ -163,6 +163,7 @@ class UserCall:
     parts: None = None
     failure: None = None
     impl: None = None
+    view: bool = True  # the callee may return (a view of) an argument
 
     def __post_init__(self) -> None:
         self.name = self.func.__name__

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gast
 import numba
+import numpy
 
 from .source import FunctionSource
 
@@ -45,9 +46,9 @@ if _MATCH is not None:
 
 
 def check_supported(fn: FunctionSource, called: bool = False) -> None:
-    """Raise UnsupportedError at the first construct st_ad cannot differentiate. Default
-    values are allowed only in a function differentiated as a callee (its calls bind them);
-    a derivative's entry point takes every argument."""
+    """Raise UnsupportedError at the first construct st_ad cannot differentiate. A default
+    value must be a number, a bool or None (a callee's calls bind it; the entry points of
+    grad and value_and_grad take it as a numba default)."""
     args = fn.tree.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         raise fn.error(
@@ -56,14 +57,87 @@ def check_supported(fn: FunctionSource, called: bool = False) -> None:
             "give the function plain positional parameters",
         )
     if args.defaults and not called:
-        raise fn.error(
-            fn.tree,
-            "parameters with default values are not supported",
-            "drop the default and pass every argument explicitly",
-        )
+        _check_defaults(fn)
+    strings = _allowed_strings(fn.tree)
     for stmt in fn.tree.body:
         for node in gast.walk(stmt):
-            _check_node(fn, node)
+            _check_node(fn, node, strings)
+    if not called:
+        _check_output(fn)
+
+
+_DEFAULT_TYPES = (bool, int, float, numpy.integer, numpy.floating, numpy.bool_, type(None))
+
+
+def _check_defaults(fn: FunctionSource) -> None:
+    values = fn.func.__defaults__ or ()
+    names = fn.params[len(fn.params) - len(values) :]
+    for name, value in zip(names, values, strict=True):
+        if not isinstance(value, _DEFAULT_TYPES):
+            raise fn.error(
+                fn.tree,
+                f"the default value of `{name}` is {type(value).__name__}: only number, "
+                "bool and None defaults can be left out of a call",
+                f"drop the default of `{name}` and pass it, or read the value from a "
+                "module-level constant",
+            )
+
+
+def _is_text(node: gast.AST) -> bool:
+    return isinstance(node, gast.Constant) and isinstance(node.value, (str, bytes))
+
+
+def _allowed_strings(tree: gast.FunctionDef) -> set[int]:
+    """The string constants st_ad accepts: the docstring and arguments of calls (e.g.
+    ``np.linalg.norm(x, ord="fro")``); any other string is rejected."""
+    allowed = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call):
+            allowed |= {id(a) for a in node.args} | {id(k.value) for k in node.keywords}
+    body = tree.body
+    if body and isinstance(body[0], gast.Expr) and _is_text(body[0].value):
+        allowed.add(id(body[0].value))
+    return allowed
+
+
+def _is_bool(node: gast.expr) -> bool:
+    """Whether ``node`` certainly evaluates to a bool."""
+    if isinstance(node, gast.Compare):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return True
+    if isinstance(node, gast.BoolOp):
+        return all(_is_bool(v) for v in node.values)
+    return isinstance(node, gast.Constant) and isinstance(node.value, bool)
+
+
+def _is_int(node: gast.expr) -> bool:
+    return (
+        isinstance(node, gast.Constant)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+    )
+
+
+def _check_output(fn: FunctionSource) -> None:
+    """Reject a differentiated function whose every ``return`` gives a bool or an int
+    literal (as JAX does, derivatives need a float output)."""
+    returns = [n for n in gast.walk(fn.tree) if isinstance(n, gast.Return) and n.value]
+    if not returns or not all(_is_bool(r.value) or _is_int(r.value) for r in returns):
+        return
+    first = returns[0]
+    if _is_bool(first.value):
+        raise fn.error(
+            first,
+            "the function returns a bool: derivatives need a float output",
+            "return a float; a comparison has no derivative (for a step, return "
+            "`1.0 if ... else 0.0`)",
+        )
+    raise fn.error(
+        first,
+        "the function returns an int: derivatives need a float output",
+        f"return a float (write `{first.value.value}.0`)",
+    )
 
 
 def _loop_kind(fn: FunctionSource, func: gast.expr) -> str | None:
@@ -81,11 +155,18 @@ def _loop_kind(fn: FunctionSource, func: gast.expr) -> str | None:
     return None
 
 
-def _check_node(fn: FunctionSource, node: gast.AST) -> None:
+def _check_node(fn: FunctionSource, node: gast.AST, strings: set[int]) -> None:
     rejected = _REJECTED.get(type(node))
     if rejected is not None:
         what, hint = rejected
         raise fn.error(node, f"{what} is not supported in a differentiated function", hint)
+    if _is_text(node) and id(node) not in strings:
+        raise fn.error(
+            node,
+            f"the string {node.value!r} is not supported in a differentiated function",
+            "keep strings (messages, modes, formatting) outside the function; "
+            "pass numbers or arrays",
+        )
     if isinstance(node, (gast.For, gast.While)) and node.orelse:
         kind = "for" if isinstance(node, gast.For) else "while"
         raise fn.error(

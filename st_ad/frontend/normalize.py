@@ -88,6 +88,20 @@ class _Names:
         return candidate
 
 
+def _sets_flag(body: list[gast.stmt], flags: list[str]) -> bool:
+    """Whether ``body`` ends by setting one of ``flags`` to True (a jump at its top level)."""
+    if not body or not isinstance(body[-1], gast.Assign):
+        return False
+    last = body[-1]
+    target = last.targets[0]
+    return (
+        isinstance(target, gast.Name)
+        and target.id in flags
+        and isinstance(last.value, gast.Constant)
+        and last.value.value is True
+    )
+
+
 def _always_returns(body: list[gast.stmt]) -> bool:
     if not body:
         return False
@@ -186,8 +200,11 @@ class _JumpLowering:
                     loop_body = [_assign(cont, _const(False), s)] + loop_body
                 exits = [f for f in (brk, self.returned) if f in jumps]
                 if exits:
+                    # a jump at the body's top level always leaves: numba mistypes the loop
+                    # when the flag it tests is a constant in that block, so say so
+                    test = _const(True) if _sets_flag(loop_body, exits) else _any_of(exits)
                     loop_body.append(
-                        _located(gast.If(test=_any_of(exits), body=[gast.Break()], orelse=[]), s)
+                        _located(gast.If(test=test, body=[gast.Break()], orelse=[]), s)
                     )
                 if brk in jumps:
                     out.append(_assign(brk, _const(False), s))
@@ -862,7 +879,7 @@ def normalize(fn: FunctionSource) -> ir.Function:
         result = _result_of(lowering, ret, ir_body)
     else:
         result = jumps.result
-    _drop_dead_flags(ir_body, names.taken - taken)
+    _drop_dead_flags(ir_body, names.taken - taken - {result})
     return ir.Function(
         name=fn.name,
         params=list(fn.params),

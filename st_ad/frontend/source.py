@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
+import linecache
 import textwrap
 import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy
 
-from ..errors import StAdError, UnsupportedError
+from ..errors import StAdError, UnsupportedError, caller_location
 
 
 @dataclass
@@ -61,9 +64,49 @@ def python_function(f: object) -> types.FunctionType:
         return py_func
     if isinstance(f, types.FunctionType):
         return f
-    raise StAdError(
-        f"st_ad differentiates Python functions and numba @njit functions, not {type(f).__name__}",
-        hint="pass a function defined with `def` (optionally decorated with numba.njit)",
+    what, hint = _not_a_function(f)
+    raise StAdError(f"st_ad cannot differentiate {what}", hint=hint, **caller_location())
+
+
+_WRAP = "wrap it in a function of your own, e.g. `def g(x): return {call}`, and differentiate g"
+
+
+def _not_a_function(f: object) -> tuple[str, str]:
+    """What ``f`` is, and what to pass instead (st_ad reads the source of a ``def``)."""
+    label = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
+    module = getattr(f, "__module__", None)
+    full = f"{module}.{label}" if isinstance(module, str) and module != "builtins" else label
+    if isinstance(f, (types.BuiltinFunctionType, types.BuiltinMethodType, numpy.ufunc)):
+        return (
+            f"`{full}`: it is a builtin (compiled code), with no Python source to transform",
+            _WRAP.format(call=f"{full}(x)")
+            + " (docs/primitives.md lists the numpy and math functions st_ad has rules for)",
+        )
+    if isinstance(f, functools.partial):
+        inner = getattr(f.func, "__name__", "f")
+        return (
+            f"a functools.partial of `{inner}`: st_ad reads the source of a `def`",
+            _WRAP.format(call=f"{inner}(x, ...)") + " with the bound values written in, "
+            f"or differentiate `{inner}` itself and pass them as arguments",
+        )
+    if isinstance(f, types.MethodType):
+        return (
+            f"the bound method `{label}`: its `self` is not a number or an array",
+            "move the computation into a module-level function that takes what it reads from "
+            "self (arrays, numbers) as arguments",
+        )
+    if isinstance(f, type):
+        return (f"the class `{label}`", "differentiate a function defined with `def`")
+    if callable(f):
+        cls = type(f).__qualname__
+        return (
+            f"an instance of `{cls}` (a callable object): st_ad differentiates functions",
+            f"move `{cls}.__call__`'s computation into a module-level function that takes "
+            "the instance's arrays and numbers as arguments",
+        )
+    return (
+        f"{type(f).__name__} {f!r:.60}: it is not a function",
+        "pass a function defined with `def` (optionally decorated with numba.njit)",
     )
 
 
@@ -86,21 +129,24 @@ def function_scope(func: types.FunctionType) -> dict[str, object]:
 def load(f: object) -> FunctionSource:
     """Read and parse the source of ``f``."""
     func = python_function(f)
+    code = func.__code__
     if func.__name__ == "<lambda>":
         raise UnsupportedError(
             "lambda functions cannot be differentiated",
-            filename=func.__code__.co_filename,
-            lineno=func.__code__.co_firstlineno,
-            hint="define the function with `def`",
+            filename=code.co_filename,
+            lineno=code.co_firstlineno,
+            source_line=linecache.getline(code.co_filename, code.co_firstlineno).strip(),
+            hint="define the function with `def` at module level",
         )
     try:
         raw_lines, first_line = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
+        where = f"{code.co_filename}, line {code.co_firstlineno}"
         raise StAdError(
-            f"cannot read the source of {func.__qualname__}: {exc}",
-            filename=func.__code__.co_filename,
-            lineno=func.__code__.co_firstlineno,
-            hint="define the function in a .py file (st_ad transforms source code)",
+            f"cannot read the source of {func.__qualname__} (defined in {where}): {exc}",
+            hint="define the function with `def` in a .py file (not through exec, eval or "
+            "the interactive prompt): st_ad transforms source code",
+            **caller_location(),
         ) from None
     source = textwrap.dedent("".join(raw_lines))
     module = gast.parse(source)

@@ -12,7 +12,7 @@ import gast
 import numpy
 
 from .registry import Rule, register
-from .sym import np, number
+from .sym import number, st
 
 
 def _add_jvp(z, x, y, dx, dy):
@@ -50,11 +50,11 @@ def _div_vjp(g, z, x, y):
 
 
 def _pow_jvp(z, x, p, dx, dp):
-    return p * x ** (p - 1) * dx + z * np.log(x) * dp
+    return p * x ** (p - 1) * dx + z * st.log_nonzero(x) * dp
 
 
 def _pow_vjp(g, z, x, p):
-    return g * p * x ** (p - 1), g * z * np.log(x)
+    return g * p * x ** (p - 1), g * z * st.log_nonzero(x)
 
 
 def _neg_jvp(z, x, dx):
@@ -78,6 +78,6 @@ register(
 )
 register(
     [gast.Pow, numpy.power, math.pow],
-    _binary("power", _pow_jvp, _pow_vjp, "d/dp is z log x: needs x > 0"),
+    _binary("power", _pow_jvp, _pow_vjp, "d/dp is z log x: needs x > 0 (0 at x = 0, as JAX)"),
 )
 register([gast.USub], Rule("negative", _neg_jvp, _neg_vjp, diff=(0,), family="arithmetic"))

@@ -36,7 +36,7 @@ def _shape_rule(keys, name, jvp, vjp, note="", **kw) -> Rule:
 
 
 # ``y = x``: the same value under another name.
-register(["name"], Rule("name", lambda y, x, dx: dx, lambda g, y, x: (g,), diff=(0,)))
+register(["name"], Rule("name", lambda y, x, dx: dx, lambda g, y, x: (g,), diff=(0,), view=True))
 
 # ``y = x.copy()`` / ``np.copy(x)`` / ``np.ascontiguousarray(x)``.
 _shape_rule(
@@ -50,6 +50,7 @@ _shape_rule(
     "ascontiguousarray",
     lambda y, x, dx: np.ascontiguousarray(dx),
     lambda g, y, x: (g,),
+    view=True,  # x itself when it is contiguous already
 )
 
 # ``y = x[index]``: the generator writes the cotangent into ``x_bar[index]`` and the tangent
@@ -63,6 +64,7 @@ register(
         diff=(0,),
         family="shape",
         note="x[i], slices, x[None, :]: basic indexing (integer-array indexing too)",
+        view=True,
     ),
 )
 
@@ -101,6 +103,7 @@ register(
         diff=(0,),
         family="shape",
         note="x.T",
+        view=True,
     ),
 )
 _shape_rule(
@@ -109,12 +112,14 @@ _shape_rule(
     _transpose_jvp,
     _transpose_vjp,
     note="axes as a literal tuple",
+    view=True,
 )
 _shape_rule(
     [numpy.swapaxes, ".swapaxes"],
     "swapaxes",
     lambda y, x, a, b, dx, da, db: np.swapaxes(dx, a, b),
     lambda g, y, x, axis1, axis2: (np.swapaxes(g, axis1, axis2), None, None),
+    view=True,
 )
 
 
@@ -128,12 +133,14 @@ _shape_rule(
     "reshape",
     lambda y, x, shape, dx, dshape: np.reshape(dx, shape),
     lambda g, y, x, shape: _undo_reshape(g, y, x, shape),
+    view=True,
 )
 _shape_rule(
     [numpy.ravel, ".ravel"],
     "ravel",
     lambda y, x, dx: np.ravel(dx),
     lambda g, y, x: _undo_reshape(g, y, x),
+    view=True,
 )
 _shape_rule(
     [".flatten"],
@@ -146,12 +153,14 @@ _shape_rule(
     "expand_dims",
     lambda y, x, axis, dx, daxis: np.expand_dims(dx, axis),
     lambda g, y, x, axis: _undo_reshape(g, y, x, axis),
+    view=True,
 )
 _shape_rule(
     [numpy.broadcast_to],
     "broadcast_to",
     lambda y, x, shape, dx, dshape: np.broadcast_to(dx, shape),
     lambda g, y, x, shape: (st.unbroadcast(g, x), None),
+    view=True,
 )
 
 

@@ -30,9 +30,10 @@ def _count(x, axis):
     return x.attr("size") if axis is None else x.attr("shape")[axis.node]
 
 
-def _reduction(keys, name, jvp, vjp, impl=None, note="", spreads=False) -> Rule:
+def _reduction(keys, name, jvp, vjp, impl=None, note="", spreads=False, impl_if="axis") -> Rule:
     """``spreads``: without an axis the cotangent is a scalar, spread over x by the
-    generator (the same summing-to-shape as for broadcasting, in reverse)."""
+    generator (the same summing-to-shape as for broadcasting, in reverse). ``impl`` computes
+    the primal when the call passes ``impl_if`` (always, with ``impl_if=None``)."""
     note = "; ".join(n for n in ("axis=None or an int", note) if n)
     rule = Rule(
         name,
@@ -40,7 +41,7 @@ def _reduction(keys, name, jvp, vjp, impl=None, note="", spreads=False) -> Rule:
         vjp,
         diff=(0,),
         impl=impl,
-        impl_if="axis",
+        impl_if=impl_if,
         family="reduction",
         note=note,
         broadcasts=spreads,
@@ -167,6 +168,7 @@ _reduction(
     _norm_jvp,
     _norm_vjp,
     impl="norm",
+    impl_if=None,  # numba's own norm is wrong on negative-stride views (x[::-1])
     note="2-norm (vectors), Frobenius (matrices); axis=k for row/column norms",
 )
 

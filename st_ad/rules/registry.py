@@ -45,6 +45,8 @@ class Rule:
     - ``custom``: ``vjp`` returns one call producing the tuple of cotangents.
     - ``defaults``: values for parameters a call leaves out, where numpy's default is not
       None (``axis=0`` of ``np.concatenate``).
+    - ``view``: the result may share memory with an array argument (slices, transposes,
+      reshapes), so an in-place write into either changes the other.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Rule:
     custom: bool = False
     defaults: dict[str, object] = field(default_factory=dict)
     failure: tuple[str, str] | None = None  # (message, hint) of a primitive st_ad rejects
+    view: bool = False
 
     def __post_init__(self) -> None:
         if self.params is None and self.vjp is not None:

@@ -9,7 +9,7 @@ applied to the cotangent's tangent. The tape (loops that record values) has no r
 from __future__ import annotations
 
 from .. import runtime as rt
-from .registry import Rule, RuleError, no_derivative, register, unsupported
+from .registry import Rule, RuleError, elementwise, no_derivative, register, unsupported
 from .sym import ZERO, st
 
 
@@ -25,15 +25,40 @@ def _runtime(keys, name, jvp, vjp, diff=(0,)) -> Rule:
 
 
 no_derivative(
-    [rt.zeros_adj, rt.reset, rt.extremum_mask, rt.trip_count],
+    [rt.zeros_adj, rt.reset, rt.extremum_mask, rt.trip_count, rt.check_unshared],
     "runtime constant",
     family="runtime",
     note="zeros, resets and masks",
 )
 
+elementwise([rt.log_nonzero], "log_nonzero", lambda x, y: 1.0 / x).family = "runtime"
+
 # identities (checks, copies, casts)
 for helper in (rt.assert_differentiable, rt.assert_scalar_output, rt.keep):
     _runtime([helper], helper.__name__, lambda y, x, dx: dx, lambda g, y, x: (g,))
+
+
+def _first_argument_jvp(y, x, *rest):
+    return rest[len(rest) // 2]  # the tangent of the value checked
+
+
+def _first_argument_vjp(g, y, x, *rest):
+    return (g,) + (None,) * len(rest)
+
+
+# checks that return their first argument (the others only say what it must fit)
+for helper in (rt.check_tangent, rt.check_cotangent, rt.check_distinct, rt.unshared):
+    register(
+        [helper],
+        Rule(
+            helper.__name__,
+            _first_argument_jvp,
+            _first_argument_vjp,
+            diff=(0,),
+            params=None,
+            family="runtime",
+        ),
+    )
 
 
 def _linear_in_first(helper):
@@ -88,5 +113,5 @@ _TAPE = unsupported(
     "differentiate a loop-free formulation, or take finite differences of st_ad.grad(f)",
     diff=(0, 1, 2),
 )
-register([rt.new_tape, rt.reserve, rt.reserve_slots, rt.push, rt.pop], _TAPE)
+register([rt.new_tape, rt.reserve, rt.reserve_slots, rt.push, rt.pop, rt.pop_in_place], _TAPE)
 _TAPE.family = "runtime"

@@ -16,7 +16,13 @@ from .adjoint import (
     unbroadcast,
     zeros_adj,
 )
-from .checks import assert_differentiable, assert_scalar_output
+from .checks import (
+    assert_differentiable,
+    assert_scalar_output,
+    check_cotangent,
+    check_distinct,
+    check_tangent,
+)
 from .linalg import dot_vjp_a, dot_vjp_b, inner, inner_vjp_a, inner_vjp_b, matmul
 from .matrix import (
     cholesky_jvp,
@@ -35,6 +41,7 @@ from .matrix import (
     slogdet_vjp,
     solve_vjp_a,
 )
+from .memory import check_unshared, unshared
 from .reduce import (
     amax,
     amin,
@@ -60,4 +67,5 @@ from .shape import (
     vstack_height,
     vstack_part,
 )
-from .tape import new_tape, pop, push, reserve, reserve_slots, trip_count
+from .special import log_nonzero
+from .tape import new_tape, pop, pop_in_place, push, reserve, reserve_slots, trip_count

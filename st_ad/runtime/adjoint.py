@@ -74,6 +74,9 @@ def _sum_to_shape(g, x):
     g_shape = np.array(g.shape)
     x_shape = np.ones(nd, np.int64)
     x_shape[nd - x.ndim :] = np.array(x.shape)
+    for d in range(nd):
+        if x_shape[d] != 1 and x_shape[d] != g_shape[d]:
+            raise ValueError("st_ad: a cotangent does not have the shape of its value")
     out = np.zeros(x.size, g.dtype)
     g_flat = np.ascontiguousarray(g).ravel()
     for k in range(g.size):
@@ -123,6 +126,14 @@ def _fit(g, x):  # pragma: no cover
     """``g`` summed over the axes where ``x`` (of the same rank) has size 1."""
 
 
+@register_jitable
+def _check_broadcast(g, x):
+    # g must be a broadcast of x: a mismatch is a bug the sum below would hide
+    for d in range(x.ndim):
+        if x.shape[d] != 1 and x.shape[d] != g.shape[d]:
+            raise ValueError("st_ad: a cotangent does not have the shape of its value")
+
+
 @overload(_fit, inline="always")
 def _fit_impl(g, x):
     fit = {1: _fit_1d, 2: _fit_2d, 3: _fit_3d}.get(x.ndim, _sum_to_shape)
@@ -130,6 +141,7 @@ def _fit_impl(g, x):
     def impl(g, x):
         if g.shape == x.shape:
             return g
+        _check_broadcast(g, x)
         return fit(g, x)
 
     return impl

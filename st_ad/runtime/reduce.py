@@ -222,7 +222,9 @@ def norm(x, ord, axis):  # pragma: no cover
 @overload(norm)
 def _norm(x, ord, axis):
     if _is_none(axis):
-        return lambda x, ord, axis: np.linalg.norm(x)
+        # numba's norm of a 1-D view with a negative stride (x[::-1]) is garbage (numba
+        # 0.68, BLAS nrm2 given the stride); a contiguous copy of such a view is right
+        return lambda x, ord, axis: np.linalg.norm(np.ascontiguousarray(x))
     return lambda x, ord, axis: np.sqrt(np.sum(x * x, axis))
 
 

@@ -2,8 +2,11 @@
 pops from, in last-in first-out order.
 
 Generated code holds it as two local variables, ``tape`` (the buffer) and ``tape_top`` (the
-number of slots in use). Scalars take one slot; arrays take ``size`` slots (a flattened copy).
-Integers and booleans are stored exactly (they are below 2**53). ``reserve`` and ``push`` are
+number of slots in use). Scalars take one slot; arrays take ``size`` slots (a flattened copy)
+and then one slot per axis for their shape: a name re-bound in a loop may hold arrays of
+another shape in another iteration (``w = x[:i]``), so the reverse sweep cannot take the shape
+from the value the name holds when it pops. Integers and booleans are stored exactly (they are
+below 2**53). ``reserve`` and ``push`` are
 separate calls on purpose: a helper that returned ``(tape, top)`` would make numba count
 references to the buffer on every push, which costs 3-4x (measured).
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
+from numba.cpython.unsafe.tuple import tuple_setitem
 from numba.extending import overload, register_jitable
 
 _SCALARS = (types.Float, types.Integer, types.Boolean)
@@ -64,10 +68,11 @@ def _reserve(tape, top, value):
 
         return impl
     if isinstance(value, types.Array):
+        ndim = value.ndim
 
         def impl(tape, top, value):
-            if top + value.size > tape.shape[0]:
-                return _grown(tape, top + value.size)
+            if top + value.size + ndim > tape.shape[0]:
+                return _grown(tape, top + value.size + ndim)
             return tape
 
         return impl
@@ -88,18 +93,35 @@ def _push(tape, top, value):
 
         return impl
     if isinstance(value, types.Array):
+        ndim = value.ndim
 
         def impl(tape, top, value):
             n = value.size
             tape[top : top + n] = value.ravel()
-            return top + n
+            for d in range(ndim):
+                tape[top + n + d] = value.shape[d]
+            return top + n + ndim
 
         return impl
     raise TypingError(f"st_ad: cannot store a value of type {value} on the tape")
 
 
+@register_jitable
+def _stored_shape(tape, top, like_shape):
+    """The shape an array was pushed with (its last ``len(like_shape)`` slots) as a tuple,
+    and its element count."""
+    ndim = len(like_shape)
+    shape = like_shape
+    size = 1
+    for d in range(ndim):
+        extent = int(tape[top - ndim + d])
+        shape = tuple_setitem(shape, d, extent)
+        size *= extent
+    return shape, size
+
+
 def pop(tape, top, like):  # pragma: no cover
-    """The value on top of the tape, typed and shaped like ``like``, and the new top."""
+    """The value on top of the tape, typed like ``like``, and the new top."""
 
 
 @overload(pop, inline="always")
@@ -112,14 +134,35 @@ def _pop(tape, top, like):
         return lambda tape, top, like: (tape[top - 1], top - 1)
     if isinstance(like, types.Array):
         dtype = like.dtype
+        ndim = like.ndim
 
         def impl(tape, top, like):
-            n = like.size
-            value = tape[top - n : top].astype(dtype).reshape(like.shape)
-            return value, top - n
+            shape, n = _stored_shape(tape, top, like.shape)
+            end = top - ndim
+            return tape[end - n : end].astype(dtype).reshape(shape), end - n
 
         return impl
     raise TypingError(f"st_ad: cannot restore a value of type {like} from the tape")
+
+
+def pop_in_place(tape, top, target):  # pragma: no cover
+    """Restore ``target`` from the top of the tape: an array in place (views of it see the
+    restored values), a scalar by value; returns the restored value and the new top."""
+
+
+@overload(pop_in_place, inline="always")
+def _pop_in_place(tape, top, target):
+    if isinstance(target, types.Array):
+        ndim = target.ndim
+
+        def impl(tape, top, target):
+            shape, n = _stored_shape(tape, top, target.shape)
+            end = top - ndim
+            target[...] = tape[end - n : end].reshape(shape)
+            return target, end - n
+
+        return impl
+    return lambda tape, top, target: pop(tape, top, target)
 
 
 def trip_count(start, stop, step):  # pragma: no cover

@@ -1,0 +1,20 @@
+"""Elementwise helpers for derivative rules whose textbook form is NaN at a point where the
+derivative is known (as JAX defines it there)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+
+def log_nonzero(x):  # pragma: no cover
+    """``log(x)``, and 0 where ``x`` is 0: in the exponent's derivative ``z log x`` of
+    ``z = x ** p``, which is 0 at ``x = 0`` for ``p > 0`` (``0 * log 0`` would be NaN)."""
+
+
+@overload(log_nonzero, inline="always")
+def _log_nonzero(x):
+    if isinstance(x, types.Array):
+        return lambda x: np.where(x == 0, 0.0, np.log(x))
+    return lambda x: 0.0 if x == 0 else np.log(x)
