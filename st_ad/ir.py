@@ -43,7 +43,8 @@ class Store(Stmt):
 
 @dataclass
 class Accumulate(Stmt):
-    """``target += value`` or ``target -= value`` on a name."""
+    """``target op= value`` on a name, ``op`` one of ``+ - * /``: in place for an array (its
+    views see the update, and a float32 array stays float32), a re-binding for a scalar."""
 
     target: str
     op: str

@@ -103,6 +103,37 @@ def add_shifted_slice(x):
     return np.sum(y * y)
 
 
+# y *= v and y /= v update an array in place, as y += v does (its views see it, and a float32
+# array stays float32: numba computes y * 0.9 in float64).
+
+
+def scale_in_place_in_loop(x, a):
+    y = x.copy()
+    for i in range(3):
+        y *= 0.9
+        y /= 1.0 + a * a
+        y *= a
+    return np.sum(y * x)
+
+
+# Writes through a view (they change its base), and a name re-bound from a view to a fresh
+# array, then written into.
+
+
+def write_through_view(x):
+    y = x.copy()
+    v = y[1:]
+    v[0] = 2.0 * v[1]
+    return np.sum(v * v)
+
+
+def rebound_view_then_written(x):
+    v = x[::-1]
+    v = np.sin(x)
+    v[0] = 0.5 * v[1]
+    return np.sum(v * x)
+
+
 # W4: an operand of a conditional expression is overwritten later in the loop.
 
 

@@ -28,7 +28,8 @@ def assign_tuple(targets: list[gast.expr], value: gast.expr) -> gast.Assign:
 def aug(target: str | gast.expr, op: str, value: gast.expr) -> gast.AugAssign:
     if isinstance(target, str):
         target = store(target)
-    return gast.AugAssign(target=target, op={"+": gast.Add(), "-": gast.Sub()}[op], value=value)
+    ops = {"+": gast.Add, "-": gast.Sub, "*": gast.Mult, "/": gast.Div}
+    return gast.AugAssign(target=target, op=ops[op](), value=value)
 
 
 def subscript(array: str, index: gast.expr, ctx=None) -> gast.Subscript:

@@ -136,14 +136,7 @@ class ForwardGenerator:
                     out.append(aug(d_target, s.op, in_place_operand(d_value.node, d_old, overlap)))
             return out
         if isinstance(s, ir.Accumulate):
-            overlap = self.overlaps(s)
-            out = [aug(s.target, s.op, in_place_operand(s.value, name(s.target), overlap))]
-            d_value = self.tangent(s.value)
-            if s.target in self.active and d_value is not ZERO:
-                d_target = self.dot(s.target)
-                d_value = in_place_operand(d_value.node, name(d_target), overlap)
-                out.append(aug(d_target, s.op, d_value))
-            return out
+            return self.accumulate_tangent(s)
         if isinstance(s, ir.If):
             body = self.block(s.body) or [gast.Pass()]
             return [gast.If(test=name(s.test), body=body, orelse=self.block(s.orelse))]
@@ -157,6 +150,31 @@ class ForwardGenerator:
             body = self.block(s.body) + [assign(t.target, t.expr) for t in s.test_body]
             return [gast.While(test=name(s.test), body=body, orelse=[])]
         raise AssertionError(s)
+
+    def accumulate_tangent(self, s: ir.Accumulate) -> list[gast.stmt]:
+        """``y op= v`` and its tangent. For ``*`` and ``/`` the tangent comes first, since it
+        reads the old ``y``: d(y v) = dy v + y dv, d(y / v) = (dy - y / v dv) / v."""
+        overlap = self.overlaps(s)
+        primal = aug(s.target, s.op, in_place_operand(s.value, name(s.target), overlap))
+        if s.target not in self.active:
+            return [primal]
+        dy = self.dot(s.target)
+        dv = self.tangent(s.value)
+        if s.op in ("+", "-"):
+            if dv is ZERO:
+                return [primal]
+            return [primal, aug(dy, s.op, in_place_operand(dv.node, name(dy), overlap))]
+        v, y = Sym(s.value), Sym(name(s.target))
+        out: list[gast.stmt] = []
+        if s.op == "*":
+            out.append(aug(dy, "*", s.value))
+            if dv is not ZERO:
+                out.append(aug(dy, "+", (y * dv).node))
+        else:
+            if dv is not ZERO:
+                out.append(aug(dy, "-", (y / v * dv).node))
+            out.append(aug(dy, "/", s.value))
+        return out + [primal]
 
     def call_tangent(self, s: ir.Let) -> list[gast.stmt]:
         """``y = g(a, b)``: the callee's tangent function gives the value and its tangent."""

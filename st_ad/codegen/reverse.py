@@ -413,7 +413,9 @@ class ReverseGenerator:
         for s in reversed(stmts):
             outer, self.current = self.current, s
             adjoint = self.reverse_stmt(s, depth)
-            if id(s) in self.rec.before:
+            if id(s) in self.rec.before and _restores_first(s):
+                adjoint.insert(0, self.restore(s))  # the adjoint reads the old value
+            elif id(s) in self.rec.before:
                 adjoint.append(self.restore(s))
             for view in reversed(self.rec.views_before.get(id(s), [])):
                 adjoint.append(self.pop(store(view)))
@@ -447,9 +449,7 @@ class ReverseGenerator:
         if isinstance(s, ir.Store):
             return self.adjoint_store(s)
         if isinstance(s, ir.Accumulate):
-            if not self.is_active(s.value) or s.target not in self.active:
-                return []
-            return [self.contribute(s.value.id, name(self.bar(s.target)), True, s.op)]
+            return self.adjoint_accumulate(s)
         if isinstance(s, ir.If):
             body = self.reverse_block(s.body, depth)
             orelse = self.reverse_block(s.orelse, depth)
@@ -552,6 +552,27 @@ class ReverseGenerator:
             out.append(assign(y_bar, st_call("reset", name(y_bar))))
         return out
 
+    def adjoint_accumulate(self, s: ir.Accumulate) -> list[gast.stmt]:
+        """``y op= v``. For ``*`` and ``/`` the old ``y`` is restored before this adjoint
+        runs (``reverse_block``): ``v``'s cotangent reads it."""
+        if s.target not in self.active:
+            return []
+        y_bar = self.bar(s.target)
+        v = s.value
+        if s.op in ("+", "-"):
+            if not self.is_active(v):
+                return []
+            return [self.contribute(v.id, name(y_bar), True, s.op)]
+        out: list[gast.stmt] = []
+        if self.is_active(v):
+            g, y = Sym(name(y_bar)), Sym(name(s.target))
+            c = g * y if s.op == "*" else -(g * y) / (Sym(v) * Sym(v))
+            self.reads([c.node])
+            out.append(self.contribute(v.id, c.node, True))
+        self.reads([v])
+        out.append(aug(y_bar, s.op, v))  # the old y's cotangent: d(y v)/dy = v
+        return out
+
     def adjoint_call(self, s: ir.Let, y_bar: str) -> list[gast.stmt]:
         """``y = g(a, b)``: the callee's own vjp w.r.t. the active arguments gives their
         cotangents (it reruns g's forward sweep: a checkpoint at the call)."""
@@ -592,15 +613,16 @@ class ReverseGenerator:
     def contribute(self, var: str, value: gast.expr, broadcasts: bool = False, op: str = "+"):
         """``var_bar += value`` (summed back to var's shape if ``broadcasts``).
 
-        A single-use adjoint (see ``_single_use_adjoints``) is never zero-filled: its first
-        contribution binds it, later ones rebind it (never in place, since the first may be
-        another adjoint's array)."""
+        An adjoint kept in a variable (loops, in-place updates) receives each contribution
+        through ``unbroadcast``, which also gives it the adjoint's float type: in a loop numba
+        cannot type a float32 adjoint that a float64 contribution (``float(x)``, a ``math``
+        function) would widen. A single-use adjoint (see ``_single_use_adjoints``) is never
+        zero-filled: its first contribution binds it, later ones rebind it (never in place,
+        since the first may be another adjoint's array)."""
         bar = self.bar(var)
         if var not in self.single:
-            if broadcasts:
-                # the adjoint has the operand's shape: it tells unbroadcast where to sum
-                value = st_call("unbroadcast", value, name(bar))
-            return aug(bar, op, value)
+            # the adjoint has the operand's shape and type: unbroadcast fits the value to it
+            return aug(bar, op, st_call("unbroadcast", value, name(bar)))
         if broadcasts or may_promote(value):
             # shaped and typed like var: numba computes 2.0 * x in float64 for float32 x, and
             # here no float32 array receives the value in place
@@ -638,6 +660,11 @@ class ReverseGenerator:
             out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
             self.reads([s.index])
         return out
+
+
+def _restores_first(s: ir.Stmt) -> bool:
+    """``y *= v``, ``y /= v``: the cotangent of ``v`` needs the old ``y``."""
+    return isinstance(s, ir.Accumulate) and s.op in ("*", "/")
 
 
 def _overwritten(s: ir.Stmt) -> str:

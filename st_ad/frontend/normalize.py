@@ -242,7 +242,6 @@ class _Lowering:
         } - set(fn.params)
         self.loop_vars: list[str] = []
         self.temp_counts: dict[str, int] = {}
-        self.views: set[str] = set()
         self.tuples: dict[str, tuple] = {}  # name -> (rule, args) of a tuple-valued call
         self.calls: dict[int, UserCall] = {}  # id(callee's Python function) -> its primitive
         self.cycle: list[str] | None = None  # a recursive call chain, once looked for
@@ -381,13 +380,6 @@ class _Lowering:
                 s, "writes must go into a named array", "write `a[i, j] = ...`, not `a[i][j]`"
             )
         array = target.value.id
-        if array in self.views:
-            raise self.fn.error(
-                s,
-                f"`{array}` may share memory with another array (it was bound to a name, a "
-                "slice or a transpose), and writes through it are not supported",
-                f"make a copy first: `{array} = ....copy()`",
-            )
         return array
 
     def assign_tuple(self, target: gast.Tuple, value: gast.expr, s, out) -> None:
@@ -447,6 +439,8 @@ class _Lowering:
         op = {gast.Add: "+", gast.Sub: "-"}.get(type(s.op))
         target = s.target
         if isinstance(target, gast.Name):
+            # y *= v is in place for an array, as y += v is: its views see the update
+            op = op or {gast.Mult: "*", gast.Div: "/"}.get(type(s.op))
             if op is not None:
                 value = self.atom(s.value, target.id, s, out)
                 out.append(ir.Accumulate(line, text, target.id, op, value))
@@ -533,7 +527,6 @@ class _Lowering:
         if isinstance(value, gast.Name):
             if value.id in self.locals:
                 if value.id != target:
-                    self.views.add(target)
                     let(value, lookup("name"), [value])
             else:
                 let(value)
@@ -575,13 +568,10 @@ class _Lowering:
                 return
             if not isinstance(base, gast.Name):
                 raise self.fn.error(s, "only named arrays can be indexed", "name the array first")
-            if _has_slice(value.slice):
-                self.views.add(target)
             expr = gast.Subscript(value=base, slice=value.slice, ctx=gast.Load())
             let(expr, lookup("getitem"), [base], value.slice)
         elif isinstance(value, gast.Attribute) and value.attr == "T":
             base = self.atom(value.value, hint, s, out)
-            self.views.add(target)
             let(gast.Attribute(value=base, attr="T", ctx=gast.Load()), lookup("transpose"), [base])
         elif isinstance(value, gast.Attribute):
             raise self.fn.error(
@@ -853,10 +843,6 @@ def _method_names() -> str:
     from ..rules import RULES
 
     return ", ".join(sorted(f"x{k}()" for k in RULES if isinstance(k, str) and k[:1] == "."))
-
-
-def _has_slice(index: gast.expr) -> bool:
-    return any(isinstance(n, gast.Slice) for n in gast.walk(index))
 
 
 def ast_text(node: gast.AST) -> str:

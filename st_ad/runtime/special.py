@@ -4,7 +4,6 @@ derivative is known (as JAX defines it there)."""
 from __future__ import annotations
 
 import numpy as np
-from numba import types
 from numba.extending import overload
 
 
@@ -15,6 +14,6 @@ def log_nonzero(x):  # pragma: no cover
 
 @overload(log_nonzero, inline="always")
 def _log_nonzero(x):
-    if isinstance(x, types.Array):
-        return lambda x: np.where(x == 0, 0.0, np.log(x))
-    return lambda x: 0.0 if x == 0 else np.log(x)
+    # log(x + 1) where x is 0, log(x + 0) elsewhere; branch-free, since numba warns
+    # (NumbaIRAssumptionWarning) about a conditional expression in an inlined overload
+    return lambda x: np.log(x + (x == 0))

@@ -121,7 +121,7 @@ def load(program_or_path: Program | str | Path) -> Case:
     source_of_f = text  # positions of wrt names come from f's signature
     return Case(
         f=getattr(module, FUNC_NAME),
-        plain=plain[FUNC_NAME],
+        plain=_on_copies(plain[FUNC_NAME]),
         args=tuple(module.ARGS),
         wrt=module.WRT,
         indices=wrt_indices(source_of_f, module.WRT),
@@ -129,6 +129,16 @@ def load(program_or_path: Program | str | Path) -> Case:
         nlines=len(text.splitlines()),
         label=label,
     )
+
+
+def _on_copies(fn: Callable) -> Callable:
+    """``fn`` called on copies of its array arguments: a program may write into its
+    parameters, and every reference evaluation must start from the same inputs."""
+
+    def call(*args: Any) -> Any:
+        return fn(*_copy(args))
+
+    return call
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,12 +166,19 @@ def compare_value(name: str, got: Any, want: np.ndarray, rtol: float) -> Check:
     err = float(np.max(np.abs(g - want))) / _scale(want) if g.size else 0.0
     if np.all(np.isfinite(g)) and err <= rtol:
         return Check(name, "ok", f"(rel err {err:.1e})")
-    return Check(name, "wrong value", f"rel err {err:.2e} > {rtol:.0e}\n"
-                 f"got  {_brief(g)}\nwant {_brief(want)}")
+    return Check(
+        name,
+        "wrong value",
+        f"rel err {err:.2e} > {rtol:.0e}\ngot  {_brief(g)}\nwant {_brief(want)}",
+    )
 
 
 def compare_derivative(
-    name: str, got: Sequence, small: Sequence, large: Sequence, tol: float,
+    name: str,
+    got: Sequence,
+    small: Sequence,
+    large: Sequence,
+    tol: float,
     dtypes: Sequence[Any] | None = None,
 ) -> Check:
     """Derivatives (one array per wrt argument) against finite differences at two steps.
@@ -171,13 +188,17 @@ def compare_derivative(
     """
     for k, (g, s) in enumerate(zip(got, small, strict=True)):
         if np.shape(g) != np.shape(s):
-            return Check(name, "wrong derivative",
-                         f"argument {k}: shape {np.shape(g)}, want {np.shape(s)}")
+            return Check(
+                name, "wrong derivative", f"argument {k}: shape {np.shape(g)}, want {np.shape(s)}"
+            )
         if dtypes is not None and dtypes[k] is not None:
             actual = np.asarray(g).dtype
             if actual != dtypes[k]:
-                return Check(name, "wrong derivative", f"argument {k}: dtype {actual}, "
-                             f"want {np.dtype(dtypes[k])}")
+                return Check(
+                    name,
+                    "wrong derivative",
+                    f"argument {k}: dtype {actual}, want {np.dtype(dtypes[k])}",
+                )
     g = np.concatenate([_f64(x).ravel() for x in got]) if got else np.zeros(0)
     s = np.concatenate([_f64(x).ravel() for x in small]) if small else np.zeros(0)
     lg = np.concatenate([_f64(x).ravel() for x in large]) if large else np.zeros(0)
@@ -186,16 +207,23 @@ def compare_derivative(
         miss = ~((np.abs(g - s) <= tol * scale) | (np.abs(g - lg) <= tol * scale))
         kinks = np.abs(s - lg) > KINK_TOL * scale
     err = float(np.max(np.abs(g - s))) / scale if g.size else 0.0
-    numbers = f"got  {_brief(g)}\nfd   {_brief(s)} (h={SMALL_STEP:g})\n" \
-              f"fd   {_brief(lg)} (h={LARGE_STEP:g})"
+    numbers = (
+        f"got  {_brief(g)}\nfd   {_brief(s)} (h={SMALL_STEP:g})\n"
+        f"fd   {_brief(lg)} (h={LARGE_STEP:g})"
+    )
     if not miss.any():
         return Check(name, "ok", f"(rel err {err:.1e})")
     if (miss <= kinks).all():
         steps = float(np.max(np.abs(s - lg))) / scale
-        return Check(name, "kink", f"finite differences at the two steps differ by {steps:.1e}"
-                     f"\n{numbers}")
-    return Check(name, "wrong derivative", f"rel err {err:.2e} > {tol:.0e} "
-                 f"(entries {np.flatnonzero(miss & ~kinks).tolist()})\n{numbers}")
+        return Check(
+            name, "kink", f"finite differences at the two steps differ by {steps:.1e}\n{numbers}"
+        )
+    return Check(
+        name,
+        "wrong derivative",
+        f"rel err {err:.2e} > {tol:.0e} "
+        f"(entries {np.flatnonzero(miss & ~kinks).tolist()})\n{numbers}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,11 +242,16 @@ def classify_error(exc: BaseException, case: Case, name: str) -> Check:
         places = [(exc.filename, exc.lineno)] if getattr(exc, "filename", None) else []
         places += [(m.group(1), int(m.group(2))) for m in _WHERE.finditer(text)]
         for filename, lineno in places:
-            if filename and _same_file(filename, case.path) and lineno and \
-                    1 <= int(lineno) <= case.nlines:
+            if (
+                filename
+                and _same_file(filename, case.path)
+                and lineno
+                and 1 <= int(lineno) <= case.nlines
+            ):
                 return Check(name, "unsupported", text)
-        return Check(name, "crash", f"StAdError that names no line of the program: {first}\n"
-                     + text)
+        return Check(
+            name, "crash", f"StAdError that names no line of the program: {first}\n" + text
+        )
     tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
     tail = "".join(tb[-6:]).rstrip()
     return Check(name, "crash", f"{type(exc).__name__}: {_first_line(exc)}\n{tail}")
@@ -280,8 +313,9 @@ class Checker:
     def restore(self, name: str) -> None:
         for k, (now, before) in enumerate(zip(self.case.args, self.pristine, strict=True)):
             if isinstance(before, np.ndarray) and not np.array_equal(now, before):
-                self.checks.append(Check(f"{name}.inputs", "crash",
-                                         f"st_ad modified argument {k} in place"))
+                self.checks.append(
+                    Check(f"{name}.inputs", "crash", f"st_ad modified argument {k} in place")
+                )
                 now[...] = before
 
     def parts(self, name: str, result: Any) -> list | None:
@@ -290,14 +324,20 @@ class Checker:
             return [result]
         if isinstance(result, tuple | list) and len(result) == len(self.case.indices):
             return list(result)
-        self.checks.append(Check(name, "wrong derivative",
-                                 f"returned {type(result).__name__}, want a tuple of "
-                                 f"{len(self.case.indices)}"))
+        self.checks.append(
+            Check(
+                name,
+                "wrong derivative",
+                f"returned {type(result).__name__}, want a tuple of {len(self.case.indices)}",
+            )
+        )
         return None
 
     def expected_dtypes(self) -> list:
-        return [a.dtype if isinstance(a, np.ndarray) else None
-                for a in (self.case.args[i] for i in self.case.indices)]
+        return [
+            a.dtype if isinstance(a, np.ndarray) else None
+            for a in (self.case.args[i] for i in self.case.indices)
+        ]
 
     def transform(self, kind: Callable) -> Callable:
         return kind(self.case.f, wrt=self.case.wrt)
@@ -323,8 +363,14 @@ class Checker:
         parts = self.parts(name, grads)
         if parts is not None:
             small, large = self.jac.both()
-            check = compare_derivative(f"{name}.grad" if with_value else name, parts, small,
-                                       large, self.deriv_tol, self.expected_dtypes())
+            check = compare_derivative(
+                f"{name}.grad" if with_value else name,
+                parts,
+                small,
+                large,
+                self.deriv_tol,
+                self.expected_dtypes(),
+            )
             check.detail += f" [{seconds:.1f} s]" if check.status == "ok" else ""
             self.checks.append(check)
 
@@ -332,14 +378,18 @@ class Checker:
         errors = [c for c in self.checks if c.name == name]
         if ok:
             self.checks.append(Check(name, "crash", "accepted a function with an array output"))
-        elif errors and errors[-1].status in ("unsupported", "crash") and \
-                errors[-1].detail.startswith(("st_ad:", "StAdError")):
+        elif (
+            errors
+            and errors[-1].status in ("unsupported", "crash")
+            and errors[-1].detail.startswith(("st_ad:", "StAdError"))
+        ):
             self.checks.remove(errors[-1])
             self.checks.append(Check(name, "ok", "(array output rejected)"))
 
     def vjp_mode(self) -> None:
         ok, result, seconds = self.call(
-            "vjp", lambda: self.transform(st_ad.vjp)(*self.case.args, self.u))
+            "vjp", lambda: self.transform(st_ad.vjp)(*self.case.args, self.u)
+        )
         if not ok:
             return
         parts = self.parts("vjp", result)
@@ -347,15 +397,21 @@ class Checker:
             return
         self.vjp_result = parts
         u = _f64(self.u)
-        check = compare_derivative("vjp", parts, self.jac.vjp(SMALL_STEP, u),
-                                   self.jac.vjp(LARGE_STEP, u), self.deriv_tol,
-                                   self.expected_dtypes())
+        check = compare_derivative(
+            "vjp",
+            parts,
+            self.jac.vjp(SMALL_STEP, u),
+            self.jac.vjp(LARGE_STEP, u),
+            self.deriv_tol,
+            self.expected_dtypes(),
+        )
         check.detail += f" [{seconds:.1f} s]" if check.status == "ok" else ""
         self.checks.append(check)
 
     def jvp_mode(self) -> None:
         ok, result, seconds = self.call(
-            "jvp", lambda: self.transform(st_ad.jvp)(*self.case.args, *self.v))
+            "jvp", lambda: self.transform(st_ad.jvp)(*self.case.args, *self.v)
+        )
         if not ok:
             return
         if not (isinstance(result, tuple) and len(result) == 2):
@@ -364,8 +420,13 @@ class Checker:
         out, tangent = result
         self.checks.append(compare_value("jvp.value", out, self.ref, self.value_tol))
         self.jvp_result = _f64(tangent)
-        check = compare_derivative("jvp.tangent", [tangent], [self.jac.jvp(SMALL_STEP, self.v)],
-                                   [self.jac.jvp(LARGE_STEP, self.v)], self.deriv_tol)
+        check = compare_derivative(
+            "jvp.tangent",
+            [tangent],
+            [self.jac.jvp(SMALL_STEP, self.v)],
+            [self.jac.jvp(LARGE_STEP, self.v)],
+            self.deriv_tol,
+        )
         check.detail += f" [{seconds:.1f} s]" if check.status == "ok" else ""
         self.checks.append(check)
 
@@ -375,20 +436,25 @@ class Checker:
             return
         if self.jvp_result.shape != self.ref.shape:
             return
-        if any(np.shape(g) != np.shape(v) for g, v in zip(self.vjp_result, self.v,
-                                                          strict=True)):
+        if any(np.shape(g) != np.shape(v) for g, v in zip(self.vjp_result, self.v, strict=True)):
             return
         left_terms = [_f64(g) * _f64(v) for g, v in zip(self.vjp_result, self.v, strict=True)]
         left = float(sum(np.sum(t) for t in left_terms))
         right_terms = _f64(self.u) * self.jvp_result
         right = float(np.sum(right_terms))
-        scale = max(1.0, sum(float(np.sum(np.abs(t))) for t in left_terms),
-                    float(np.sum(np.abs(right_terms))))
+        scale = max(
+            1.0,
+            sum(float(np.sum(np.abs(t))) for t in left_terms),
+            float(np.sum(np.abs(right_terms))),
+        )
         if np.isfinite(left) and np.isfinite(right) and abs(left - right) <= self.dot_tol * scale:
             self.checks.append(Check("dot", "ok", f"(rel err {abs(left - right) / scale:.1e})"))
         else:
-            self.checks.append(Check("dot", "wrong derivative",
-                                     f"<vjp(u), v> = {left!r} but <u, jvp(v)> = {right!r}"))
+            self.checks.append(
+                Check(
+                    "dot", "wrong derivative", f"<vjp(u), v> = {left!r} but <u, jvp(v)> = {right!r}"
+                )
+            )
 
     def run(self, modes: Sequence[str] = MODES) -> list[Check]:
         for mode in modes:
@@ -445,37 +511,46 @@ def _tangent(rng: np.random.Generator, arg: Any) -> Any:
     return float(rng.uniform(-1.0, 1.0))
 
 
-def check_program(
-    program_or_path: Program | str | Path, modes: Sequence[str] = MODES
-) -> Outcome:
+def check_program(program_or_path: Program | str | Path, modes: Sequence[str] = MODES) -> Outcome:
     """Check one program (or saved case file) in ``modes``; see the module docstring."""
     start = time.perf_counter()
     case = load(program_or_path)
     try:
         checker = Checker(case)
     except Exception as exc:  # noqa: BLE001 - the reference itself failed
-        return Outcome("invalid", [Check("reference", "invalid", f"{type(exc).__name__}: "
-                                                                 f"{_first_line(exc)}")],
-                       f"the plain Python function fails: {_first_line(exc)}",
-                       time.perf_counter() - start, case.label)
+        return Outcome(
+            "invalid",
+            [Check("reference", "invalid", f"{type(exc).__name__}: {_first_line(exc)}")],
+            f"the plain Python function fails: {_first_line(exc)}",
+            time.perf_counter() - start,
+            case.label,
+        )
     checks = checker.run(modes)
     status, reason = classify(checks)
     if status in ("unsupported", "crash") and any(
-            phrase in c.detail for c in checks if c.status == status for phrase in NUMBA_LIMITS):
+        phrase in c.detail for c in checks if c.status == status for phrase in NUMBA_LIMITS
+    ):
         problem = numba_typing_problem(case)
         if problem:
             checks.append(Check("numba", "invalid", problem))
             status, reason = "invalid", f"numba cannot type the plain program: {problem}"[:200]
-    return Outcome(status, checks, reason if status != "correct" else "",
-                   time.perf_counter() - start, case.label,
-                   "scalar" if checker.scalar else "array", case.float32)
+    return Outcome(
+        status,
+        checks,
+        reason if status != "correct" else "",
+        time.perf_counter() - start,
+        case.label,
+        "scalar" if checker.scalar else "array",
+        case.float32,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check saved st_ad fuzz cases.")
     parser.add_argument("cases", nargs="+", help="case files (.py)")
-    parser.add_argument("--modes", default=",".join(MODES),
-                        help=f"comma-separated subset of {','.join(MODES)}")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help=f"comma-separated subset of {','.join(MODES)}"
+    )
     opts = parser.parse_args(argv)
     modes = [m for m in opts.modes.split(",") if m]
     worst = 0

@@ -75,9 +75,7 @@ class ExprMaker:
         return [v for v in self.scopes.all() if v.kind == F]
 
     def arrays(self, shape: tuple[int, ...] | None = None) -> list[Var]:
-        return [
-            v for v in self.scopes.all() if v.kind == A and (shape is None or v.shape == shape)
-        ]
+        return [v for v in self.scopes.all() if v.kind == A and (shape is None or v.shape == shape)]
 
     def ints(self) -> list[Var]:
         return [v for v in self.scopes.all() if v.kind == I and v.span is not None]
@@ -124,18 +122,31 @@ class ExprMaker:
             (3, lambda: self._like(e, f"{mod}.tanh({t})", min(b, 1.0), atom=True)),
             (1, lambda: self._like(e, f"{atan}({t})", min(b, 1.6), atom=True)),
             (2, lambda: self._exp(e, mod)),
-            (1.5, lambda: self._like(e, f"{mod}.log(1.0 + {p} * {p})", math.log1p(b * b),
-                                     atom=True, dtype=wide)),
-            (1, lambda: self._like(e, f"{mod}.log(2.0 + {mod}.sin({t}))", 1.1, atom=True,
-                                   dtype=wide)),
-            (1.5, lambda: self._like(e, f"{mod}.sqrt(1.0 + {p} * {p})", math.sqrt(1 + b * b),
-                                     atom=True, dtype=wide)),
-            (1.5, lambda: self._like(e, f"abs({t})" if scalar else f"np.abs({t})", b,
-                                     atom=True)),
+            (
+                1.5,
+                lambda: self._like(
+                    e, f"{mod}.log(1.0 + {p} * {p})", math.log1p(b * b), atom=True, dtype=wide
+                ),
+            ),
+            (
+                1,
+                lambda: self._like(
+                    e, f"{mod}.log(2.0 + {mod}.sin({t}))", 1.1, atom=True, dtype=wide
+                ),
+            ),
+            (
+                1.5,
+                lambda: self._like(
+                    e, f"{mod}.sqrt(1.0 + {p} * {p})", math.sqrt(1 + b * b), atom=True, dtype=wide
+                ),
+            ),
+            (1.5, lambda: self._like(e, f"abs({t})" if scalar else f"np.abs({t})", b, atom=True)),
             (1.5 if b <= 4 else 0, lambda: self._like(e, f"{p} ** 2", b * b)),
             (0.7 if b <= 2 else 0, lambda: self._like(e, f"{p} ** 3", b**3)),
-            (0.7 if b <= 2 else 0, lambda: self._like(e, f"(1.0 + {p} * {p}) ** 1.5",
-                                                      (1 + b * b) ** 1.5, dtype=wide)),
+            (
+                0.7 if b <= 2 else 0,
+                lambda: self._like(e, f"(1.0 + {p} * {p}) ** 1.5", (1 + b * b) ** 1.5, dtype=wide),
+            ),
             (0.5, lambda: self._like(e, f"(2.0 + {mod}.cos({t})) ** 0.5", 1.8, dtype=wide)),
             (1, lambda: self._like(e, f"-{p}", b)),
         ]
@@ -226,8 +237,9 @@ class ExprMaker:
     def _combine(self, a: Expr, b: Expr, text: str, bound: float, atom: bool = False) -> Expr:
         kind = A if A in (a.kind, b.kind) else F
         shape = a.shape if len(a.shape) >= len(b.shape) else b.shape
-        return Expr(text, kind, shape, join_dtype(a.dtype, b.dtype), bound,
-                    a.active or b.active, True, atom)
+        return Expr(
+            text, kind, shape, join_dtype(a.dtype, b.dtype), bound, a.active or b.active, True, atom
+        )
 
     def divide(self, a: Expr, b: Expr) -> Expr:
         """``a`` divided by a denominator bounded away from zero."""
@@ -249,8 +261,7 @@ class ExprMaker:
             if a.shape != b.shape:
                 return None
             a, b = self.as_f64(self.copied(a)), self.as_f64(self.copied(b))
-        return self._combine(a, b, f"{a.p()} if {self.cond()} else {b.p()}",
-                             max(a.bound, b.bound))
+        return self._combine(a, b, f"{a.p()} if {self.cond()} else {b.p()}", max(a.bound, b.bound))
 
     def copied(self, e: Expr) -> Expr:
         """A fresh array equal to ``e`` (``1.0 * view``), so no name aliases another."""
@@ -263,8 +274,12 @@ class ExprMaker:
         mod = self.mod()
         base = self.scalar(depth - 1)
         exponent = self.squash(self.scalar(depth - 1), 1.0)
-        return Expr(f"(1.5 + {mod}.sin({base.text})) ** {exponent.p()}", F, bound=2.5 ** 1.6,
-                    active=base.active or exponent.active)
+        return Expr(
+            f"(1.5 + {mod}.sin({base.text})) ** {exponent.p()}",
+            F,
+            bound=2.5**1.6,
+            active=base.active or exponent.active,
+        )
 
     def as_float(self, e: Expr) -> Expr:
         """A scalar as float64 (``float(x32[i])``): a name bound to a float32 scalar would
@@ -297,8 +312,9 @@ class ExprMaker:
             return Expr(text, F, (), dtype, bound, arr.active, atom=True)
 
         if r < 0.3:
-            return out(self.rng.choice((f"np.sum({arr.text})", f"{arr.p()}.sum()")),
-                       size * arr.bound)
+            return out(
+                self.rng.choice((f"np.sum({arr.text})", f"{arr.p()}.sum()")), size * arr.bound
+            )
         if r < 0.45:
             return out(self.rng.choice((f"np.mean({arr.text})", f"{arr.p()}.mean()")), arr.bound)
         if r < 0.6:
@@ -316,8 +332,15 @@ class ExprMaker:
             other = self.array(shape, depth - 1, dtype=arr.dtype if arr.dtype != UNKNOWN else F64)
             if other.dtype != arr.dtype or arr.dtype == UNKNOWN:
                 arr, other = self.as_f64(arr), self.as_f64(other)
-            return Expr(f"np.dot({arr.text}, {other.text})", F, (), UNKNOWN,
-                        size * arr.bound * other.bound, arr.active or other.active, atom=True)
+            return Expr(
+                f"np.dot({arr.text}, {other.text})",
+                F,
+                (),
+                UNKNOWN,
+                size * arr.bound * other.bound,
+                arr.active or other.active,
+                atom=True,
+            )
         idx = ", ".join(str(self.rng.randint(-n, n - 1)) for n in shape)
         if len(shape) == 1:
             return out(f"np.cumsum({arr.text})[{idx}]", size * arr.bound)
@@ -337,8 +360,7 @@ class ExprMaker:
                 (1, lambda: self.binop(self.operand(shape, d), self.array(shape, d, dtype))),
                 (2.5, lambda: self.unary(self.array(shape, d, dtype))),
                 (0.8, lambda: self.divide(self.array(shape, d, dtype), self.operand(shape, 0))),
-                (0.8, lambda: self.extremum(self.array(shape, d, dtype),
-                                            self.operand(shape, 0))),
+                (0.8, lambda: self.extremum(self.array(shape, d, dtype), self.operand(shape, 0))),
                 (0.8 if len(shape) == 1 else 0, lambda: self.cumsum(shape, d)),
                 (2.5 if len(shape) == 1 else 0, lambda: self.matvec(shape, d)),
                 (2.5 if len(shape) == 1 else 0, lambda: self.axis_reduction(shape, d)),
@@ -377,6 +399,7 @@ class ExprMaker:
         """Names and basic-indexing views with exactly ``shape``."""
         found = []
         for v in self.arrays():
+
             def view(text: str, atom: bool = True, v: Var = v) -> Expr:
                 return Expr(text, A, shape, v.dtype, v.bound, v.active, False, atom, v.name)
 
@@ -434,8 +457,16 @@ class ExprMaker:
             vec = self.as_f64(vec)
         op = self.rng.choice(("@", "@", "dot"))
         expr = f"np.dot({text}, {vec.text})" if op == "dot" else f"{text} @ {vec.p()}"
-        return Expr(expr, A, shape, m.dtype, inner * m.bound * vec.bound,
-                    m.active or vec.active, True, op == "dot")
+        return Expr(
+            expr,
+            A,
+            shape,
+            m.dtype,
+            inner * m.bound * vec.bound,
+            m.active or vec.active,
+            True,
+            op == "dot",
+        )
 
     def axis_reduction(self, shape: tuple[int, ...], depth: int) -> Expr | None:
         """``np.sum(M, axis=k)`` and friends for a 2-D array giving ``shape``."""
@@ -471,8 +502,15 @@ class ExprMaker:
         row = self.array((shape[1],), depth)
         op = self.rng.choice(("+", "*", "-"))
         bound = mat.bound * row.bound if op == "*" else mat.bound + row.bound
-        return Expr(f"{mat.p()} {op} {row.p()}", A, shape, join_dtype(mat.dtype, row.dtype),
-                    bound, mat.active or row.active, True)
+        return Expr(
+            f"{mat.p()} {op} {row.p()}",
+            A,
+            shape,
+            join_dtype(mat.dtype, row.dtype),
+            bound,
+            mat.active or row.active,
+            True,
+        )
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -486,8 +524,16 @@ class ExprMaker:
         if any(a is None for a in args):
             return None
         active = any(a.active for a in args)
-        return Expr(f"{h.name}({', '.join(a.text for a in args)})", kind, shape, h.out.dtype,
-                    h.out.bound, active, True, True)
+        return Expr(
+            f"{h.name}({', '.join(a.text for a in args)})",
+            kind,
+            shape,
+            h.out.dtype,
+            h.out.bound,
+            active,
+            True,
+            True,
+        )
 
     def argument(self, param: Var, depth: int) -> Expr | None:
         """An argument for a helper parameter: a constant, a name or an expression."""

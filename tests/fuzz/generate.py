@@ -67,8 +67,7 @@ def _parameters(rng: random.Random, n: int, m: int, dtype: str) -> tuple[list[Va
     for name in ("x", "w")[: rng.choice((0, 1, 1, 1, 2, 2))]:
         arrays.append((Var(name, A, (n,), dtype, 1.0, param=True), _array(rng, (n,), np_dtype)))
     if rng.random() < 0.35:
-        arrays.append((Var("A", A, (n, m), dtype, 1.0, param=True),
-                       _array(rng, (n, m), np_dtype)))
+        arrays.append((Var("A", A, (n, m), dtype, 1.0, param=True), _array(rng, (n, m), np_dtype)))
     scalars = []
     for name in ("a", "b", "c")[: rng.choice((1, 1, 2, 2, 3))]:
         value = round(rng.uniform(0.1, 1.0) * rng.choice((-1, 1)), 5)
@@ -89,8 +88,9 @@ def _array(rng: random.Random, shape: tuple[int, ...], dtype) -> np.ndarray:
     return np.array(data, dtype=dtype).reshape(shape)
 
 
-def _helpers(rng: random.Random, shapes: list[tuple[int, ...]], dtype: str
-             ) -> tuple[list[HelperSig], list[str]]:
+def _helpers(
+    rng: random.Random, shapes: list[tuple[int, ...]], dtype: str
+) -> tuple[list[HelperSig], list[str]]:
     """0-2 helpers, each returning one value; a later one may call an earlier one."""
     helpers: list[HelperSig] = []
     sources: list[str] = []
@@ -102,8 +102,7 @@ def _helpers(rng: random.Random, shapes: list[tuple[int, ...]], dtype: str
         if vectors and rng.random() < 0.4:
             shape = rng.choice(vectors)
             pdtype = dtype if rng.random() < 0.5 else F64
-            params.insert(rng.randint(0, len(params)), Var("v", A, shape, pdtype, 2.0,
-                                                           param=True))
+            params.insert(rng.randint(0, len(params)), Var("v", A, shape, pdtype, 2.0, param=True))
         array_param = next((p for p in params if p.kind == A), None)
         if array_param is not None and rng.random() < 0.2:
             out = Expr("", A, array_param.shape, F64)
@@ -117,8 +116,7 @@ def _helpers(rng: random.Random, shapes: list[tuple[int, ...]], dtype: str
         writer = FunctionWriter(rng, name, params, out, callable_helpers, decorator=decorator)
         if array_param is not None:
             writer.emit(f"n = {array_param.name}.shape[0]")
-            writer.scopes.add(Var("n", I, span=array_param.shape * 2, counter=True,
-                                  active=False))
+            writer.scopes.add(Var("n", I, span=array_param.shape * 2, counter=True, active=False))
             writer.used.add("n")
             writer.lengths[array_param.shape[0]] = "n"
         writer.statements(rng.randint(1, 4))
@@ -166,8 +164,7 @@ def evaluates(program: Program) -> bool:
     try:
         f = program.plain_function()
         args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in program.args)
-        with np.errstate(over="raise", divide="raise", invalid="raise"), \
-                warnings.catch_warnings():
+        with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
             warnings.simplefilter("error")
             value = f(*args)
     except Exception:  # noqa: BLE001 - any failure discards the program

@@ -67,13 +67,14 @@ def _statement_deletions(program: Program) -> Iterator[Program]:
         chunk = max(1, size // 2)
         while chunk >= 1:
             for start in range(0, size, chunk):
+
                 def edit(tree: ast.Module, b: int = b, start: int = start, chunk: int = chunk):
                     body = _bodies(tree)[b]
                     is_function = body is _function(tree, body)
-                    keep = body[:start] + body[start + chunk:]
+                    keep = body[:start] + body[start + chunk :]
                     if not keep or (is_function and not isinstance(keep[-1], ast.Return)):
                         return False
-                    if any(_is_counter_step(st, tree) for st in body[start:start + chunk]):
+                    if any(_is_counter_step(st, tree) for st in body[start : start + chunk]):
                         return False  # the while loop would never end
                     body[:] = keep
                     return True
@@ -103,13 +104,14 @@ def _compound_replacements(program: Program) -> Iterator[Program]:
         size = len(_bodies(program.tree())[b])
         for k in range(size):
             for how in ("body", "orelse", "drop_else", "first_iteration"):
+
                 def edit(tree: ast.Module, b: int = b, k: int = k, how: str = how) -> bool:
                     body = _bodies(tree)[b]
                     node = body[k]
                     new = _replace_compound(node, how)
                     if new is None:
                         return False
-                    body[k:k + 1] = new
+                    body[k : k + 1] = new
                     return True
 
                 yield from _variants(program, edit)
@@ -129,8 +131,12 @@ def _replace_compound(node: ast.stmt, how: str) -> list[ast.stmt] | None:
         return node.body
     if isinstance(node, ast.For) and how == "first_iteration":
         call = node.iter
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                and call.func.id == "range" and call.args):
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "range"
+            and call.args
+        ):
             return None
         start = call.args[0] if len(call.args) >= 2 else ast.Constant(0)
         first = ast.Assign(targets=[copy.deepcopy(node.target)], value=copy.deepcopy(start))
@@ -142,8 +148,12 @@ def _trip_counts(program: Program) -> Iterator[Program]:
     """``range(K)`` with a smaller constant ``K`` (and ``range(n)`` -> ``range(1)``)."""
     nodes = list(ast.walk(program.tree()))
     for k, node in enumerate(nodes):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "range" and len(node.args) == 1):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "range"
+            and len(node.args) == 1
+        ):
             continue
         arg = node.args[0]
         if isinstance(arg, ast.Constant) and isinstance(arg.value, int):
@@ -151,6 +161,7 @@ def _trip_counts(program: Program) -> Iterator[Program]:
         else:
             smaller = (1, 2)
         for value in smaller:
+
             def edit(tree: ast.Module, k: int = k, value: int = value) -> bool:
                 target = list(ast.walk(tree))[k]
                 target.args[0] = ast.Constant(value)
@@ -163,8 +174,16 @@ def _trip_counts(program: Program) -> Iterator[Program]:
 # expressions
 # ---------------------------------------------------------------------------------------------
 
-_PROBED = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Subscript, ast.IfExp,
-           ast.Attribute, ast.Constant)
+_PROBED = (
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Call,
+    ast.Name,
+    ast.Subscript,
+    ast.IfExp,
+    ast.Attribute,
+    ast.Constant,
+)
 
 
 def _probe_targets(tree: ast.Module) -> dict[int, ast.expr]:
@@ -185,8 +204,11 @@ def _probe_targets(tree: ast.Module) -> dict[int, ast.expr]:
             for dec in node.decorator_list:
                 for child in ast.walk(dec):
                     skip.add(id(child))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
-                node.value.id in ("np", "math", "numba"):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("np", "math", "numba")
+        ):
             skip.add(id(node.value))
     found = {}
     for k, node in enumerate(ast.walk(tree)):
@@ -230,8 +252,9 @@ def probe_kinds(program: Program) -> dict[int, Kind]:
             super().generic_visit(node)
             if k is None:
                 return node
-            return ast.Call(func=ast.Name("__probe__", ast.Load()),
-                            args=[ast.Constant(k), node], keywords=[])
+            return ast.Call(
+                func=ast.Name("__probe__", ast.Load()), args=[ast.Constant(k), node], keywords=[]
+            )
 
     for k, node in targets.items():
         node._probe = k
@@ -274,6 +297,7 @@ def _expression_replacements(program: Program) -> Iterator[Program]:
         if kind == "f" and not isinstance(node, ast.Constant):
             replacements += [ast.Constant(0.5), ast.Constant(1.0)]
         for rep in replacements:
+
             def edit(tree: ast.Module, k: int = k, rep: ast.expr = rep) -> bool:
                 target = list(ast.walk(tree))[k]
                 return _substitute(tree, target, copy.deepcopy(rep))
@@ -297,8 +321,11 @@ def _substitute(tree: ast.Module, old: ast.expr, new: ast.expr) -> bool:
 
 def _param_kinds(program: Program) -> dict[str, Kind]:
     names = parameters(program.source)
-    return {n: _kind(a) for n, a in zip(names, program.args, strict=True)
-            if _kind(a) in ("f",) or isinstance(_kind(a), tuple)}
+    return {
+        n: _kind(a)
+        for n, a in zip(names, program.args, strict=True)
+        if _kind(a) in ("f",) or isinstance(_kind(a), tuple)
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,7 +338,7 @@ def _wrt_reductions(program: Program) -> Iterator[Program]:
     if not isinstance(program.wrt, tuple) or len(program.wrt) < 2:
         return
     for k in range(len(program.wrt)):
-        yield program.replace(wrt=program.wrt[:k] + program.wrt[k + 1:])
+        yield program.replace(wrt=program.wrt[:k] + program.wrt[k + 1 :])
 
 
 def _unused_parameters(program: Program) -> Iterator[Program]:
@@ -325,7 +352,7 @@ def _unused_parameters(program: Program) -> Iterator[Program]:
         if k in chosen or name in read:
             continue
         fn.args.args = [a for a in fn.args.args if a.arg != name]
-        args = program.args[:k] + program.args[k + 1:]
+        args = program.args[:k] + program.args[k + 1 :]
         wrt = program.wrt
         if isinstance(wrt, tuple):
             wrt = tuple(w - (w > k) if isinstance(w, int) else w for w in wrt)
@@ -360,8 +387,13 @@ def unused_helpers_removed(program: Program) -> Program:
     tree = program.tree()
     removed = False
     while True:
-        keep = [n for n in tree.body if not isinstance(n, ast.FunctionDef)
-                or n.name == FUNC_NAME or _calls_elsewhere(tree, n.name)]
+        keep = [
+            n
+            for n in tree.body
+            if not isinstance(n, ast.FunctionDef)
+            or n.name == FUNC_NAME
+            or _calls_elsewhere(tree, n.name)
+        ]
         if len(keep) == len(tree.body):
             return program.with_tree(tree) if removed else program
         tree.body, removed = keep, True
@@ -384,10 +416,11 @@ def well_formed(program: Program) -> bool:
     module_names |= {"np", "math", "numba", "range", "float", "abs", "int", "len"}
     for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
         bound = {a.arg for a in fn.args.args} | {
-            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and
-            isinstance(n.ctx, ast.Store)}
-        reads = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and
-                 isinstance(n.ctx, ast.Load)}
+            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        reads = {
+            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
         if not reads <= bound | module_names:
             return False
         if _loop_variable_escapes(fn) or _overlapping_update(fn):
@@ -403,9 +436,12 @@ def _overlapping_update(fn: ast.FunctionDef) -> bool:
             value = node.value
             while isinstance(value, ast.Attribute):  # y.T
                 value = value.value
-            if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and \
-                    value.value.id == node.target.id and any(
-                        isinstance(n, ast.Slice) for n in ast.walk(value.slice)):
+            if (
+                isinstance(value, ast.Subscript)
+                and isinstance(value.value, ast.Name)
+                and value.value.id == node.target.id
+                and any(isinstance(n, ast.Slice) for n in ast.walk(value.slice))
+            ):
                 return True
     return False
 
@@ -413,8 +449,11 @@ def _overlapping_update(fn: ast.FunctionDef) -> bool:
 def _loop_variable_escapes(fn: ast.FunctionDef) -> bool:
     """Whether a ``for`` loop's variable is read (or bound otherwise) outside every loop
     over it."""
-    loop_vars = {n.target.id for n in ast.walk(fn)
-                 if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
+    loop_vars = {
+        n.target.id
+        for n in ast.walk(fn)
+        if isinstance(n, ast.For) and isinstance(n.target, ast.Name)
+    }
     if not loop_vars:
         return False
 

@@ -12,8 +12,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-SEVERITY = ("correct", "kink", "unsupported", "crash", "wrong derivative", "wrong value",
-            "invalid")
+SEVERITY = ("correct", "kink", "unsupported", "crash", "wrong derivative", "wrong value", "invalid")
 FAILURES = ("wrong value", "wrong derivative", "crash")
 
 _NOISE = [
@@ -58,9 +57,11 @@ class Outcome:
 
     def report(self) -> str:
         """A readable account: the class, then each check that was not ok."""
-        lines = [f"{self.label}: {self.status}" + (f" ({self.reason})" if self.reason else ""),
-                 f"  output {self.output}, {'float32' if self.float32 else 'float64'} arrays,"
-                 f" {self.seconds:.1f} s"]
+        lines = [
+            f"{self.label}: {self.status}" + (f" ({self.reason})" if self.reason else ""),
+            f"  output {self.output}, {'float32' if self.float32 else 'float64'} arrays,"
+            f" {self.seconds:.1f} s",
+        ]
         for c in self.checks:
             mark = "  ok  " if c.status == "ok" else f"  {c.status.upper()}: "
             first, *rest = (c.detail or "").splitlines() or [""]

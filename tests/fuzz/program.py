@@ -104,8 +104,7 @@ class Program:
         if "ARGS" not in data or "WRT" not in data:
             raise ValueError("a case module needs module-level ARGS and WRT")
         source = ast.unparse(ast.Module(body=keep, type_ignores=[])) + "\n"
-        return cls(source=source, args=tuple(data["ARGS"]), wrt=data["WRT"], label=label,
-                   note=note)
+        return cls(source=source, args=tuple(data["ARGS"]), wrt=data["WRT"], label=label, note=note)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Program:

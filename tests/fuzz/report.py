@@ -9,8 +9,7 @@ from pathlib import Path
 from .outcome import SEVERITY, describe
 from .runner import Result
 
-ORDER = ("correct", "kink", "unsupported", "wrong value", "wrong derivative", "crash",
-         "invalid")
+ORDER = ("correct", "kink", "unsupported", "wrong value", "wrong derivative", "crash", "invalid")
 
 
 def outcome_table(results: list[Result]) -> str:
@@ -24,9 +23,11 @@ def outcome_table(results: list[Result]) -> str:
     kink_checks = sum(1 for r in results for c in r.outcome.checks if c.status == "kink")
     if kink_checks:
         lines.append("")
-        lines.append(f"Kinks: {counts.get('kink', 0)} programs had derivative checks skipped "
-                     f"({kink_checks} checks) because finite differences at two steps "
-                     "disagreed.")
+        lines.append(
+            f"Kinks: {counts.get('kink', 0)} programs had derivative checks skipped "
+            f"({kink_checks} checks) because finite differences at two steps "
+            "disagreed."
+        )
     return "\n".join(lines)
 
 
@@ -79,9 +80,12 @@ def summary(results: list[Result], seed: int, header: str, out: Path | None = No
             if r.shrunk is not None:
                 s = r.shrunk
                 n = len(s.program.source.strip().splitlines())
-                line += (f"; shrunk to {n} lines in {s.attempts} attempts ({s.accepted} kept,"
-                         f" {s.seconds:.0f} s): `{failure_path(out, seed, r, True).name}`"
-                         if out else "")
+                line += (
+                    f"; shrunk to {n} lines in {s.attempts} attempts ({s.accepted} kept,"
+                    f" {s.seconds:.0f} s): `{failure_path(out, seed, r, True).name}`"
+                    if out
+                    else ""
+                )
             lines.append(line)
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"

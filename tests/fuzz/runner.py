@@ -33,8 +33,13 @@ class Result:
 def crash_outcome(done: Done) -> Outcome:
     """The outcome of a task whose worker timed out or died."""
     label = done.task.program.label
-    return Outcome("crash", [Check("worker", "crash", done.error)], f"worker: {done.error}",
-                   done.seconds, label)
+    return Outcome(
+        "crash",
+        [Check("worker", "crash", done.error)],
+        f"worker: {done.error}",
+        done.seconds,
+        label,
+    )
 
 
 def _tasks(seed: int, start: int, count: int, size: int, timeout: float) -> Iterator[Task]:
@@ -82,8 +87,16 @@ def shrink_failures(
             reasons.add(r.outcome.reason)
         chosen.append(r)
     by_index = {r.index: r for r in chosen}
-    tasks = (Task(r.index, r.program, "shrink", SHRINK_TIMEOUT,
-                  {"outcome": r.outcome, "max_attempts": attempts}) for r in chosen)
+    tasks = (
+        Task(
+            r.index,
+            r.program,
+            "shrink",
+            SHRINK_TIMEOUT,
+            {"outcome": r.outcome, "max_attempts": attempts},
+        )
+        for r in chosen
+    )
     for done in run_tasks(tasks, jobs):
         r = by_index[done.task.key]
         r.shrunk = done.result

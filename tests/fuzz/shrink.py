@@ -49,8 +49,9 @@ class ShrinkResult:
 
     def text(self) -> str:
         """The minimal program as a case file; its docstring says what goes wrong."""
-        return self.program.text(note=describe(self.outcome, self.program.label,
-                                               f"shrunk in {self.attempts} attempts"))
+        return self.program.text(
+            note=describe(self.outcome, self.program.label, f"shrunk in {self.attempts} attempts")
+        )
 
 
 def failing_modes(outcome: Outcome) -> tuple[tuple[str, ...], Check] | None:
@@ -134,7 +135,8 @@ def shrink(
         except _Timeout:
             return None
         same = result.status == check.status and any(
-            c.status == check.status and failure_key(c) == key for c in result.checks)
+            c.status == check.status and failure_key(c) == key for c in result.checks
+        )
         return result if same else None
 
     # One pass walks the simplifications in order; after a kept variant it resumes at the
@@ -155,8 +157,11 @@ def shrink(
             attempts += 1
             result = still_fails(candidate)
             if log:
-                print(f"  attempt {attempts}: {'kept' if result else 'no'} "
-                      f"({len(candidate.source.splitlines())} lines)", flush=True)
+                print(
+                    f"  attempt {attempts}: {'kept' if result else 'no'} "
+                    f"({len(candidate.source.splitlines())} lines)",
+                    flush=True,
+                )
             if result is not None:
                 best, best_outcome = unused_helpers_removed(candidate), result
                 accepted += 1
@@ -170,8 +175,9 @@ def shrink(
             break
         resume, kept_in_pass = 0, False
     best = best.replace(label=program.label)
-    return ShrinkResult(best, best_outcome, original, attempts, skipped, accepted,
-                        time.perf_counter() - start)
+    return ShrinkResult(
+        best, best_outcome, original, attempts, skipped, accepted, time.perf_counter() - start
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     program = Program.from_file(opts.case)
     result = shrink(program, max_attempts=opts.attempts, log=True)
-    print(f"{result.original.status} -> {result.outcome.status}: {result.attempts} attempts "
-          f"({result.accepted} kept, {result.skipped} invalid) in {result.seconds:.0f} s")
+    print(
+        f"{result.original.status} -> {result.outcome.status}: {result.attempts} attempts "
+        f"({result.accepted} kept, {result.skipped} invalid) in {result.seconds:.0f} s"
+    )
     text = result.text()
     if opts.output:
         Path(opts.output).write_text(text)

@@ -6,9 +6,11 @@ kind, shape, dtype and bound (``scope.py``), so that the program type-checks in 
 * a name keeps its kind, shape and dtype inside loops and branches; only a top-level statement
   may rebind it to something else (``x = np.sum(x)``);
 * names first bound inside a block are forgotten when the block ends;
-* writes (``z[i] = ...``, ``z += ...``) go only into buffers the function made itself
-  (``np.zeros``, ``np.zeros_like``, ``.copy()``, fresh arithmetic results), never into
-  parameters or views;
+* writes (``z[i] = ...``, ``z += ...``) go into buffers the function made itself
+  (``np.zeros``, ``np.zeros_like``, ``.copy()``, fresh arithmetic results) and, in the
+  top-level function only, some of its array parameters (``PARAM_WRITES``); a buffer viewed by
+  a named view stays writable with probability ``WRITE_VIEWED`` (the view sees the write);
+  in-place operands may overlap their target (``y -= y[::-1]``; NumPy buffers them);
 * loops terminate: ``range`` with small constant or array-length trip counts, ``while`` loops
   with a counter incremented first (so ``continue`` cannot skip it);
 * loop-carried updates are additive or contractive (``s = 0.5 * s + tanh(...)``).
@@ -26,6 +28,9 @@ from .scope import F64, UNKNOWN, A, Expr, F, I, Scopes, Var
 
 MAX_DEPTH = 3  # loop and branch nesting
 MAX_TRIPS = 100  # iterations of the innermost body, all enclosing loops together
+PARAM_WRITES = 0.3  # chance that an array parameter of ``f`` is written into
+WRITE_VIEWED = 0.3  # chance that a buffer stays writable once a named view of it exists
+OVERLAP = 0.5  # chance that an in-place operand overlapping its target is left as it is
 
 
 class FunctionWriter:
@@ -59,6 +64,8 @@ class FunctionWriter:
         self.lines.append(f"def {name}({', '.join(p.name for p in params)}):")
         for p in params:
             self.scopes.add(p)
+            if name == "f" and p.kind == A and rng.random() < PARAM_WRITES:
+                p.buffer = True  # st_ad must leave the caller's array unmodified
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -132,7 +139,7 @@ class FunctionWriter:
         """A name bound to a view of a buffer: the buffer may no longer be written."""
         if e.kind == A and not e.fresh and e.base is not None:
             base = self.scopes.get(e.base)
-            if base is not None:
+            if base is not None and self.rng.random() >= WRITE_VIEWED:
                 base.buffer = False
 
     def rebind(self, v: Var, e: Expr, bound: float | None = None) -> None:
@@ -158,8 +165,15 @@ class FunctionWriter:
         self.unalias(e)
         dtype = e.dtype if e.kind == A or e.dtype == F64 else UNKNOWN
         return self.scopes.add(
-            Var(self.fresh(base), e.kind, e.shape, dtype, e.bound, e.active,
-                buffer=e.kind == A and e.fresh)
+            Var(
+                self.fresh(base),
+                e.kind,
+                e.shape,
+                dtype,
+                e.bound,
+                e.active,
+                buffer=e.kind == A and e.fresh,
+            )
         )
 
     def depth_of_expr(self) -> int:
@@ -306,8 +320,11 @@ class FunctionWriter:
     def buffer_idiom(self) -> bool:
         """A copy read through views, then updated in place: ``y = x.copy()``,
         ``s = np.sum(y[1:] * y[1:])``, ``y += 1.0`` (the result reads both)."""
-        sources = [v for v in self.make.arrays() if len(v.shape) == 1 and v.shape[0] > 1
-                   and v.dtype != UNKNOWN]
+        sources = [
+            v
+            for v in self.make.arrays()
+            if len(v.shape) == 1 and v.shape[0] > 1 and v.dtype != UNKNOWN
+        ]
         if not sources:
             return False
         src = self.rng.choice(sources)
@@ -353,13 +370,14 @@ class FunctionWriter:
 
     def element_write(self, target: Var | None = None, index: str | None = None) -> bool:
         """``z[i] = e``, ``z[i] += e`` or ``z[i] -= e`` into a buffer."""
-        buffers = [v for v in self.make.arrays() if v.buffer and not v.param]
+        buffers = [v for v in self.make.arrays() if v.buffer]
         if target is None:
             if not buffers:
                 return False
             target = self.rng.choice(buffers)
-        idx = [index if index and k == 0 else self.make.index(n) for k, n in
-               enumerate(target.shape)]
+        idx = [
+            index if index and k == 0 else self.make.index(n) for k, n in enumerate(target.shape)
+        ]
         e = self.make.scalar(self.depth_of_expr())
         op = self.rng.choice(("=", "=", "+=", "-="))
         self.emit(f"{target.name}[{', '.join(idx)}] {op} {e.text}")
@@ -370,7 +388,7 @@ class FunctionWriter:
 
     def inplace_array(self) -> bool:
         """``z += e``, ``z -= e``, ``z *= e`` or ``z /= (1 + s * s)`` on a buffer."""
-        buffers = [v for v in self.make.arrays() if v.buffer and not v.param]
+        buffers = [v for v in self.make.arrays() if v.buffer]
         if not buffers:
             return False
         v = self.rng.choice(buffers)
@@ -381,8 +399,11 @@ class FunctionWriter:
             self.emit(f"{v.name} {op} {e.text}")
             v.bound += e.bound
         elif r < 0.85:
-            e = self.make.squash(self.make.scalar(1), 1.0) if r < 0.7 else self.make.const(
-                (0.5, 0.9, -0.5))
+            e = (
+                self.make.squash(self.make.scalar(1), 1.0)
+                if r < 0.7
+                else self.make.const((0.5, 0.9, -0.5))
+            )
             self.emit(f"{v.name} *= {e.text}")
         else:
             e = self.make.scalar(1)
@@ -392,9 +413,10 @@ class FunctionWriter:
 
     def no_overlap(self, e: Expr, target: Var) -> Expr:
         """``e`` as an in-place operand of ``target``: a view of the target itself
-        (``y -= y[::-1]``) becomes a copy, since numba, unlike NumPy, does not buffer
-        overlapping operands."""
-        if e.kind == A and not e.fresh and e.base == target.name and e.text != target.name:
+        (``y -= y[::-1]``) is kept with probability ``OVERLAP`` (st_ad must buffer it, as NumPy
+        does and numba does not), else becomes a copy."""
+        overlaps = e.kind == A and not e.fresh and e.base == target.name
+        if overlaps and e.text != target.name and self.rng.random() >= OVERLAP:
             return self.make.copied(e)
         return e
 
@@ -429,8 +451,12 @@ class FunctionWriter:
         v = self.rng.choice(arrays)
         name = v.name
         form = self.rng.choice(
-            (f"np.sum({name} * {name})", f"np.mean(np.sin({name}))", f"np.max({name})",
-             f"np.sum({name})")
+            (
+                f"np.sum({name} * {name})",
+                f"np.mean(np.sin({name}))",
+                f"np.max({name})",
+                f"np.sum({name})",
+            )
         )
         self.emit(f"{name} = {form if v.dtype == F64 else f'float({form})'}")
         size = math.prod(v.shape)
@@ -447,8 +473,9 @@ class FunctionWriter:
                 return name
         return self.fresh("f")
 
-    def range_header(self, n: int | None = None, full: bool = False
-                     ) -> tuple[str, tuple[int, int], int]:
+    def range_header(
+        self, n: int | None = None, full: bool = False
+    ) -> tuple[str, tuple[int, int], int]:
         """A ``range(...)`` call, the (lo, hi) values it yields and its trip count.
 
         ``n``: iterate over an axis of that length (``full``: exactly all of it).
@@ -470,8 +497,11 @@ class FunctionWriter:
                 (f"range(0, {t}, 2)", (0, n - 1), (n + 1) // 2),
                 (f"range({t} - 1, 0, -1)", (1, n - 1), n - 1),
             ]
-            outer = [v for v in self.make.ints() if not v.param and v.span[0] >= 0
-                     and v.span[1] < n and v.name in ("i", "j", "l")]
+            outer = [
+                v
+                for v in self.make.ints()
+                if not v.param and v.span[0] >= 0 and v.span[1] < n and v.name in ("i", "j", "l")
+            ]
             if outer:
                 v = self.rng.choice(outer)
                 forms.append((f"range({v.name})", (0, v.span[1] - 1), v.span[1]))
@@ -556,11 +586,18 @@ class FunctionWriter:
         """``a, b = b, a`` for two names of one kind, shape and dtype."""
         pool = [v for v in self.scopes.all() if v.kind in (F, A) and self.assignable(v)]
         pairs = [
-            (a, b) for a in pool for b in pool
-            if a.name < b.name and a.kind == b.kind and a.shape == b.shape
+            (a, b)
+            for a in pool
+            for b in pool
+            if a.name < b.name
+            and a.kind == b.kind
+            and a.shape == b.shape
             and (a.kind == F or (a.dtype == b.dtype != UNKNOWN and a.buffer == b.buffer))
-            and (self.depth == 0 or a.kind == F or
-                 self.scopes.level(a.name) == self.scopes.level(b.name) == self.depth)
+            and (
+                self.depth == 0
+                or a.kind == F
+                or self.scopes.level(a.name) == self.scopes.level(b.name) == self.depth
+            )
         ]
         if not pairs:
             return False
@@ -616,14 +653,19 @@ class FunctionWriter:
                 e = Expr(v.name, A, v.shape, v.dtype, v.bound, v.active, False, True)
                 s = self.live_scalar()
                 if s is not None and self.rng.random() < 0.5:
-                    e = Expr(f"{e.text} * {s.p()}", A, v.shape, v.dtype if s.dtype == F64 and
-                             v.dtype == F64 else UNKNOWN, 1.0, True)
+                    e = Expr(
+                        f"{e.text} * {s.p()}",
+                        A,
+                        v.shape,
+                        v.dtype if s.dtype == F64 and v.dtype == F64 else UNKNOWN,
+                        1.0,
+                        True,
+                    )
             return self.make.as_f64(e)
         if early:
             return self.make.as_float(self.make.scalar(1))
         terms: list[Expr] = []
-        scalars = [v for v in self.make.scalars() if (v.active or v.was_active)
-                   and not v.counter]
+        scalars = [v for v in self.make.scalars() if (v.active or v.was_active) and not v.counter]
         self.rng.shuffle(scalars)
         scalars.sort(key=lambda v: not v.was_active)
         for v in scalars[: self.rng.choice((1, 2, 3))]:
@@ -633,8 +675,13 @@ class FunctionWriter:
         for v in arrays[: self.rng.choice((0, 1, 1, 2))]:
             first = f"{v.name}[{', '.join('0' * len(v.shape))}]"
             size = math.prod(v.shape)
-            text, bound = self.rng.choice(((f"np.sum({v.name})", v.bound * size),
-                                           (first, v.bound), (f"np.mean({v.name})", v.bound)))
+            text, bound = self.rng.choice(
+                (
+                    (f"np.sum({v.name})", v.bound * size),
+                    (first, v.bound),
+                    (f"np.mean({v.name})", v.bound),
+                )
+            )
             terms.append(Expr(text, F, dtype=v.dtype, bound=bound, atom=True))
         if not terms:
             terms.append(self.make.scalar(2))
@@ -642,8 +689,11 @@ class FunctionWriter:
         if len(terms) > 1 and self.rng.random() < 0.5:
             c = self.rng.choice((0.5, 2.0, -1.5))
             terms[1] = Expr(f"{c} * {terms[1].p()}", F, bound=abs(c) * terms[1].bound)
-        return Expr(" + ".join(t.p() if not t.atom and len(terms) > 1 else t.text
-                               for t in terms), F, bound=sum(t.bound for t in terms))
+        return Expr(
+            " + ".join(t.p() if not t.atom and len(terms) > 1 else t.text for t in terms),
+            F,
+            bound=sum(t.bound for t in terms),
+        )
 
     def live_scalar(self) -> Expr | None:
         scalars = [v for v in self.make.scalars() if v.active]
@@ -658,4 +708,3 @@ class FunctionWriter:
         self.ret_bound = max(self.ret_bound, e.bound)
         self.emit(f"return {e.text}")
         return self.source()
-

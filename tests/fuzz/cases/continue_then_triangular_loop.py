@@ -13,7 +13,6 @@ vjp: unsupported: st_ad: numba could not compile the derivative code of this lin
       What to do: check the argument types (numba supports this form of the call?); st_ad.source(f) shows the generated code
 """
 
-
 import numpy as np
 
 

@@ -9,7 +9,6 @@ grad: wrong derivative: rel err 4.00e+00 > 1e-05 (entries [0, 1, 2, 3, 4, 5])
     fd   [-0.04 -0.05  0.65 -0.53  0.53 -0.32] (h=0.0001)
 """
 
-
 import numpy as np
 
 
@@ -21,4 +20,4 @@ def f(x):
 
 
 ARGS = (np.array([0.16, -0.04, -0.21, 0.69, -0.32, -0.16], dtype=np.float64),)
-WRT = ('x',)
+WRT = ("x",)

@@ -8,7 +8,6 @@ vjp: unsupported: st_ad: numba could not compile the derivative code of this lin
       What to do: check the argument types (numba supports this form of the call?); st_ad.source(f) shows the generated code
 """
 
-
 import math
 import numpy as np
 
@@ -26,5 +25,11 @@ def f(a, x):
     return g1
 
 
-ARGS = (-0.36, np.array([0.25, 0.23999999463558197, 0.36000001430511475, -0.14000000059604645, -0.7099999785423279], dtype=np.float32))
+ARGS = (
+    -0.36,
+    np.array(
+        [0.25, 0.23999999463558197, 0.36000001430511475, -0.14000000059604645, -0.7099999785423279],
+        dtype=np.float32,
+    ),
+)
 WRT = (0,)

@@ -12,7 +12,6 @@ jvp.tangent: wrong derivative: rel err 1.84e-01 > 1e-05 (entries [0, 1, 2])
 dot: wrong derivative: <vjp(u), v> = 0.0 but <u, jvp(v)> = -0.10144477174047016
 """
 
-
 import numpy as np
 
 
@@ -26,5 +25,8 @@ def f(x, w):
     return x + np.mean(y)
 
 
-ARGS = (np.array([0.64, -0.71, -0.78], dtype=np.float64), np.array([-0.3, 0.35, 0.49], dtype=np.float64))
-WRT = ('x',)
+ARGS = (
+    np.array([0.64, -0.71, -0.78], dtype=np.float64),
+    np.array([-0.3, 0.35, 0.49], dtype=np.float64),
+)
+WRT = ("x",)

@@ -22,7 +22,6 @@ vjp: wrong derivative: rel err 1.50e-02 > 1e-05 (entries [0, 1, 2])
 dot: wrong derivative: <vjp(u), v> = -0.020534950425819876 but <u, jvp(v)> = -0.011885626554004922
 """
 
-
 import numpy as np
 
 

@@ -9,7 +9,6 @@ grad: wrong derivative: rel err 1.00e+00 > 1e-05 (entries [0])
     fd   [0.] (h=0.0001)
 """
 
-
 import numpy as np
 
 

@@ -8,7 +8,6 @@ vjp: unsupported: st_ad: numba could not compile the derivative code of this lin
       What to do: check the argument types (numba supports this form of the call?); st_ad.source(f) shows the generated code
 """
 
-
 import numpy as np
 
 
@@ -22,5 +21,18 @@ def f(A, a):
     return A @ A[n2 - 1]
 
 
-ARGS = (np.array([[-0.14, -0.32, 0.46, 0.38], [0.1, -0.91, 0.68, 0.12], [0.5, 0.2, -0.09, 0.38], [-0.09, 0.63, -0.86, -0.83], [0.26, -0.98, -0.12, 0.76], [0.05, 0.68, -0.33, 0.45]], dtype=np.float64), -0.64)
-WRT = ('A',)
+ARGS = (
+    np.array(
+        [
+            [-0.14, -0.32, 0.46, 0.38],
+            [0.1, -0.91, 0.68, 0.12],
+            [0.5, 0.2, -0.09, 0.38],
+            [-0.09, 0.63, -0.86, -0.83],
+            [0.26, -0.98, -0.12, 0.76],
+            [0.05, 0.68, -0.33, 0.45],
+        ],
+        dtype=np.float64,
+    ),
+    -0.64,
+)
+WRT = ("A",)

@@ -14,7 +14,6 @@ jvp: unsupported: st_ad: the derivative code of f failed while running: NotImple
       What to do: check the arguments' shapes and values (a tangent or cotangent must have the shape of its argument or of the output, indices must be in range); st_ad.source(f) shows the generated code
 """
 
-
 import numpy as np
 
 
