@@ -305,3 +305,13 @@ def arcsin_at_one(x):
 
 def norm_at_zero(x):
     return np.linalg.norm(x)
+
+
+# A tangent simplified to an operand's (d(1.0 * x) = dx) kept x's float32 while numba computes
+# 1.0 * x in float64: two returns gave the output's tangent two types (numba: "Cannot unify").
+
+
+def returns_of_two_float_types(x, a):
+    if a > 0.0:
+        return x**1.5
+    return 1.0 * x

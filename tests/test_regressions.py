@@ -207,3 +207,16 @@ def test_infinite_derivatives_follow_numpy():
     assert st_ad.grad(r.sqrt_at_zero)(0.0) == math.inf
     assert st_ad.grad(r.arcsin_at_one)(1.0) == math.inf
     assert np.all(np.isnan(st_ad.grad(r.norm_at_zero)(np.zeros(3))))
+
+
+@pytest.mark.parametrize("a", [1.0, -1.0])
+def test_a_tangent_has_its_values_float_type(a):
+    x = np.array([0.25, 0.5, 4.0], dtype=np.float32)
+    dx = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    slope = 1.5 * np.sqrt(x.astype(np.float64)) if a > 0 else np.ones(3)
+    value, tangent = st_ad.jvp(r.returns_of_two_float_types, wrt=0)(x, a, dx)
+    assert tangent.dtype == value.dtype
+    np.testing.assert_allclose(tangent, slope * dx, rtol=1e-6)
+    u = np.array([0.5, 1.0, -1.0])
+    cotangent = st_ad.vjp(r.returns_of_two_float_types, wrt=0)(x, a, u)
+    np.testing.assert_allclose(cotangent, slope * u, rtol=1e-6)

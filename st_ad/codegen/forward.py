@@ -200,7 +200,11 @@ class ForwardGenerator:
             tangents = [self.tangent(a) if k in diff else ZERO for k, a in enumerate(s.args)]
             args = [operand(a) for a in s.args]
             d = call_rule(self.fn, s, s.prim.jvp, Sym(name(s.target)), *args, *tangents)
-            if d is not ZERO and may_promote(d.node, divisions=False):
+            # the tangent has the value's float type: numba computes 1.0 * x in float64 for
+            # float32 x, whose tangent dx would otherwise stay float32 (and, if only one of two
+            # branches does so, not unify), and 0.5 * dx in float64 whatever x's type
+            promotes = may_promote(d.node, divisions=False) or may_promote(s.expr)
+            if d is not ZERO and promotes:
                 d = Sym(st_call("cast_like", d.node, name(s.target)))
             if d is not ZERO:
                 inactive = [

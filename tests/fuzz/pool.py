@@ -21,7 +21,7 @@ from typing import Any
 
 from .program import Program
 
-RECYCLE = 40
+RECYCLE = 80
 DEFAULT_TIMEOUT = 180.0
 
 
