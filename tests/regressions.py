@@ -116,6 +116,27 @@ def scale_in_place_in_loop(x, a):
     return np.sum(y * x)
 
 
+# y *= v where v is y or a view of it: the adjoint added v's cotangent into y's before scaling
+# it (y_bar = (g + g y) y for a *= a), and the tangent read dy after scaling it.
+
+
+def square_in_place(a):
+    a *= a
+    return a
+
+
+def square_array_in_place(x):
+    y = x.copy()
+    y *= y
+    return np.sum(y)
+
+
+def multiply_by_own_reverse(x):
+    y = x.copy()
+    y *= y[::-1]
+    return np.sum(y * x)
+
+
 # Writes through a view (they change its base), and a name re-bound from a view to a fresh
 # array, then written into.
 

@@ -6,7 +6,7 @@ input array.
 Lines are found by searching a function's source for a marker text (``line_of``), so the
 tests do not depend on where a function sits in this file. Checks that must run on every call
 (shapes, shared memory, copies of written arguments) are emitted by the generator
-(``st_ad/runtime/checks.py`` helpers); ``st_ad.api.Dispatcher`` turns their errors into
+(``st_ad/runtime/checks.py`` helpers); ``st_ad.dispatch.Dispatcher`` turns their errors into
 StAdErrors."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pytest
 
 import st_ad
 import st_ad.runtime as rt
-from st_ad.api import CallSpec, _as_dispatcher
+from st_ad.dispatch import CallSpec, as_dispatcher
 from st_ad.runtime.checks import located_message
 
 HERE = __file__
@@ -574,7 +574,7 @@ def distinct_checked(x, y):
 def checked(fn):
     """``fn`` compiled behind an st_ad Dispatcher whose user function is ``weighted``."""
     spec = CallSpec("weighted", ("x", "w"), (), "grad")  # no argument checks before compiling
-    return _as_dispatcher(numba.njit(fn), weighted, spec)
+    return as_dispatcher(numba.njit(fn), weighted, spec)
 
 
 RETURN_LINE = line_of(weighted, "return np.sum")
@@ -620,7 +620,7 @@ def test_located_message_of_a_generated_check():
 
     spec = CallSpec("reads_both", ("x", "y"), (), "grad")
     with pytest.raises(st_ad.StAdError) as info:
-        _as_dispatcher(unshared, reads_both, spec)(X3, X3)
+        as_dispatcher(unshared, reads_both, spec)(X3, X3)
     check_error(info, st_ad.StAdError, line, "`x` and `y` share memory")
 
 

@@ -115,6 +115,14 @@ def test_multiplying_in_place():
     np.testing.assert_allclose(g, 2 * c * x32, rtol=1e-5)
 
 
+def test_multiplying_in_place_by_itself():
+    check_every_mode(r.square_in_place, (-0.3,), 0, (-0.6,))
+    x = X4
+    check_every_mode(r.square_array_in_place, (x,), 0, (2 * x,))
+    # sum(x_i^2 x_{n-1-i}): d/dx_k = 2 x_k x_{n-1-k} + x_{n-1-k}^2
+    check_every_mode(r.multiply_by_own_reverse, (x,), 0, (2 * x * x[::-1] + x[::-1] ** 2,))
+
+
 def test_writes_through_views():
     x = X4  # v = [2 x2, x2, x3]
     check_every_mode(r.write_through_view, (x,), 0, (np.array([0, 0, 10 * x[2], 2 * x[3]]),))

@@ -56,16 +56,16 @@ def range_call(*args: gast.expr) -> gast.Call:
     return call(name("range"), *args)
 
 
-def _is_int(node: gast.expr, value: int) -> bool:
+def is_int(node: gast.expr, value: int) -> bool:
     return isinstance(node, gast.Constant) and type(node.value) is int and node.value == value
 
 
 def for_range(var: str, args: list[gast.expr], body: list[gast.stmt]) -> gast.For:
     """``for var in range(*args)``, written as a person would (``range(n)``, not
     ``range(0, n, 1)``)."""
-    if len(args) == 3 and _is_int(args[2], 1):
+    if len(args) == 3 and is_int(args[2], 1):
         args = args[:2]
-    if len(args) == 2 and _is_int(args[0], 0):
+    if len(args) == 2 and is_int(args[0], 0):
         args = args[1:]
     return gast.For(
         target=store(var),
@@ -112,3 +112,70 @@ class DerivativeNames:
 
     def fresh(self, base: str) -> str:
         return self._fresh([base])
+
+
+def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.expr:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def without_new_axes(index: gast.expr) -> gast.expr:
+    """``index`` without its ``None`` entries (the same node if it has none)."""
+
+    def is_none(e):
+        return isinstance(e, gast.Constant) and e.value is None
+
+    if is_none(index):
+        return gast.Slice(lower=None, upper=None, step=None)
+    if isinstance(index, gast.Tuple) and any(is_none(e) for e in index.elts):
+        elts = [e for e in index.elts if not is_none(e)]
+        if len(elts) == 1:
+            return elts[0]
+        return gast.Tuple(elts=elts, ctx=gast.Load())
+    return index
+
+
+def minus_one(node: gast.expr) -> gast.expr:
+    """``node - 1``, folded where it is a constant or ends in ``+ 1``: ``i + 1 - 1`` is ``i``."""
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return const(node.value - 1)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add) and is_int(node.right, 1):
+        return node.left
+    if (
+        isinstance(node, gast.BinOp)
+        and isinstance(node.op, gast.Sub)
+        and isinstance(node.right, gast.Constant)
+        and type(node.right.value) is int
+    ):
+        return binop(node.left, gast.Sub(), const(node.right.value + 1))
+    return binop(node, gast.Sub(), const(1))
+
+
+def as_load(target: gast.expr) -> gast.expr:
+    if isinstance(target, gast.Name):
+        return name(target.id)
+    return gast.Subscript(value=target.value, slice=target.slice, ctx=gast.Load())
+
+
+def store_param(p: str) -> gast.Name:
+    return gast.Name(id=p, ctx=gast.Param(), annotation=None, type_comment=None)
+
+
+def function_def(fname: str, params: list[gast.Name], body: list[gast.stmt]) -> gast.FunctionDef:
+    args = gast.arguments(
+        args=params,
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
+    return gast.FunctionDef(
+        name=fname,
+        args=args,
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )

@@ -25,14 +25,15 @@ from .build import (
     aug,
     comment,
     for_range,
+    function_def,
     in_place_operand,
     st_call,
     store,
+    store_param,
     subscript,
 )
 from .calls import CalleeRequests
 from .entry import protect_inputs
-from .reverse import function_def, store_param
 
 _GETITEM = lookup("getitem")
 
@@ -110,9 +111,10 @@ class ForwardGenerator:
             if s.target in self.active:
                 tangent = self.let_tangent(s)
                 mirrors = s.prim is not None and getattr(s.prim, "view", False)
-                if s.target in self.in_place and isinstance(tangent, gast.Name) and not mirrors:
+                shared = _may_be_another_tangent(tangent) and not mirrors
+                if s.target in self.in_place and shared:
                     tangent = st_call("keep", tangent)  # a copy: z += y must not change dx
-                elif s.target in self.operands and isinstance(tangent, gast.Name) and not mirrors:
+                elif s.target in self.operands and shared:
                     # a fresh value whose tangent is another's: a copy, so that in y -= z the
                     # tangents share memory exactly when the values do
                     tangent = st_call("keep", tangent)
@@ -167,9 +169,13 @@ class ForwardGenerator:
         v, y = Sym(s.value), Sym(name(s.target))
         out: list[gast.stmt] = []
         if s.op == "*":
+            if dv is ZERO:
+                return [aug(dy, "*", s.value), primal]
+            # y dv first, into a name: dv may be dy itself (y *= y) or a view of it
+            term = self.names.fresh(f"{s.target}_times_d{s.value.id}")
+            out.append(assign(term, (y * dv).node))
             out.append(aug(dy, "*", s.value))
-            if dv is not ZERO:
-                out.append(aug(dy, "+", (y * dv).node))
+            out.append(aug(dy, "+", name(term)))
         else:
             if dv is not ZERO:
                 out.append(aug(dy, "-", (y / v * dv).node))
@@ -218,3 +224,21 @@ class ForwardGenerator:
                     return st_call("broadcast_like", d.node, name(s.target))
                 return d.node
         return st_call("zeros_adj", name(s.target))
+
+
+def _may_be_another_tangent(tangent: gast.expr) -> bool:
+    """Whether a tangent expression may be another name's tangent array itself: a name, or
+    ``st.cast_like(dx, y)``, which returns ``dx`` when the float types agree."""
+    if isinstance(tangent, gast.Call) and tangent.args and _is_st(tangent.func, "cast_like"):
+        tangent = tangent.args[0]
+    return isinstance(tangent, gast.Name)
+
+
+def _is_st(func: gast.expr, helper: str) -> bool:
+    """Whether ``func`` is ``st.helper`` (as ``st_call`` writes it)."""
+    return (
+        isinstance(func, gast.Attribute)
+        and func.attr == helper
+        and isinstance(func.value, gast.Name)
+        and func.value.id == "st"
+    )

@@ -21,21 +21,26 @@ from ..analysis.activity import active_names
 from ..analysis.aliases import shared_reads, sharing_at_writes
 from ..analysis.tbr import Recording, record
 from ..errors import UnsupportedError
-from ..frontend.calls import UserCall
 from ..rules import lookup
-from ..rules.sym import ZERO, Sym, const, name
+from ..rules.sym import const, name
 from ..runtime.checks import located_message
-from .apply import call_rule, differentiable, may_promote, operand
+from .adjoints import StatementAdjoints
 from .build import (
     DerivativeNames,
+    as_load,
     assign,
     assign_tuple,
     aug,
+    binop,
     comment,
     for_range,
+    function_def,
     in_place_operand,
+    is_int,
+    minus_one,
     st_call,
     store,
+    store_param,
     subscript,
 )
 from .calls import CalleeRequests
@@ -44,11 +49,7 @@ from .entry import protect_inputs
 _GETITEM = lookup("getitem")
 
 
-def _binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.expr:
-    return gast.BinOp(left=left, op=op, right=right)
-
-
-class ReverseGenerator:
+class ReverseGenerator(StatementAdjoints):
     def __init__(self, fn: ir.Function, wrt: list[str], as_tuple: bool = False) -> None:
         self.fn = fn
         self.wrt = wrt
@@ -121,7 +122,7 @@ class ReverseGenerator:
         ]
 
     def pop(self, target: gast.expr) -> gast.stmt:
-        load = _as_load(target)
+        load = as_load(target)
         return assign_tuple(
             [target, store("tape_top")],
             st_call("pop", name("tape"), name("tape_top"), load),
@@ -343,7 +344,7 @@ class ReverseGenerator:
         slots = self.slots_per_iteration(s.body)
         if slots:
             count = st_call("trip_count", s.start, s.stop, s.step)
-            need = count if slots == 1 else _binop(count, gast.Mult(), const(slots))
+            need = count if slots == 1 else binop(count, gast.Mult(), const(slots))
             out.append(comment(f"preallocate the tape: {slots} value(s) per iteration"))
             out.append(
                 assign("tape", st_call("reserve_slots", name("tape"), name("tape_top"), need))
@@ -480,22 +481,20 @@ class ReverseGenerator:
         one = const(1)
         if s.counted:
             trips: gast.expr = name(self.counter(s))
-        elif _is_const(s.step, 1):
+        elif is_int(s.step, 1):
             start = s.start
-            last = _minus_one(s.stop)
-            end = _minus_one(start)
+            last = minus_one(s.stop)
+            end = minus_one(start)
             out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
             out.append(for_range(s.var, [last, end, const(-1)], body))
             return out
         else:
             trips = st_call("trip_count", s.start, s.stop, s.step)
-        last = _binop(
-            s.start, gast.Add(), _binop(_binop(trips, gast.Sub(), one), gast.Mult(), s.step)
-        )
-        end = _binop(s.start, gast.Sub(), s.step)
+        last = binop(s.start, gast.Add(), binop(binop(trips, gast.Sub(), one), gast.Mult(), s.step))
+        end = binop(s.start, gast.Sub(), s.step)
         back = gast.UnaryOp(op=gast.USub(), operand=s.step)
         if isinstance(s.step, gast.Constant) and type(s.step.value) is int:  # range(a, b, -2)
-            end = _binop(s.start, gast.Add(), const(-s.step.value))
+            end = binop(s.start, gast.Add(), const(-s.step.value))
             back = const(-s.step.value)
         out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
         out.append(for_range(s.var, [last, end, back], body))
@@ -509,156 +508,6 @@ class ReverseGenerator:
         out = self.pop_loop_state(s, depth)
         out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
         out.append(for_range("_", [name(self.counter(s))], body))
-        return out
-
-    # adjoints of single statements -------------------------------------------------------------
-    def adjoint_let(self, s: ir.Let) -> list[gast.stmt]:
-        if s.target not in self.active:
-            return []
-        if s.target in self.single and s.target not in self.has_bar:
-            return []  # nothing used it differentiably: its adjoint is zero
-        y_bar = self.bar(s.target)
-        out: list[gast.stmt] = []
-        if s.prim is _GETITEM:
-            x = s.args[0]
-            if self.is_active(x):
-                out.append(self.adjoint_getitem(x.id, s.index, y_bar))
-                self.reads([s.index])
-        elif isinstance(s.prim, UserCall):
-            out += self.adjoint_call(s, y_bar)
-        elif s.prim is not None:
-            args = [operand(a) for a in s.args]
-            g = Sym(name(y_bar))
-            contributions = call_rule(self.fn, s, s.prim.vjp, g, Sym(name(s.target)), *args)
-            if s.prim.custom:
-                # a user's rule: one call returns every cotangent (None where there is none)
-                cotangents = self.names.fresh(f"{s.target}_cotangents")
-                out.append(assign(cotangents, contributions.node))
-                self.reads([contributions.node])
-                contributions = [Sym(subscript(cotangents, const(k))) for k in range(len(s.args))]
-            diff = differentiable(s)
-            for k, (arg, c) in enumerate(zip(s.args, contributions, strict=True)):
-                if k not in diff or not self.is_active(arg) or c is None or c is ZERO:
-                    continue
-                value = c.node
-                self.reads([value])
-                arg_bar = self.bar(arg.id)
-                if s.prim.custom:
-                    out.append(assign(arg_bar, st_call("add_cotangent", name(arg_bar), value)))
-                    continue
-                out.append(self.contribute(arg.id, value, s.prim.broadcasts))
-        if s.target not in self.single:
-            # the assignment ended the previous value of the name: its adjoint starts at zero
-            out.append(assign(y_bar, st_call("reset", name(y_bar))))
-        return out
-
-    def adjoint_accumulate(self, s: ir.Accumulate) -> list[gast.stmt]:
-        """``y op= v``. For ``*`` and ``/`` the old ``y`` is restored before this adjoint
-        runs (``reverse_block``): ``v``'s cotangent reads it."""
-        if s.target not in self.active:
-            return []
-        y_bar = self.bar(s.target)
-        v = s.value
-        if s.op in ("+", "-"):
-            if not self.is_active(v):
-                return []
-            return [self.contribute(v.id, name(y_bar), True, s.op)]
-        out: list[gast.stmt] = []
-        if self.is_active(v):
-            g, y = Sym(name(y_bar)), Sym(name(s.target))
-            c = g * y if s.op == "*" else -(g * y) / (Sym(v) * Sym(v))
-            self.reads([c.node])
-            out.append(self.contribute(v.id, c.node, True))
-        self.reads([v])
-        out.append(aug(y_bar, s.op, v))  # the old y's cotangent: d(y v)/dy = v
-        return out
-
-    def adjoint_call(self, s: ir.Let, y_bar: str) -> list[gast.stmt]:
-        """``y = g(a, b)``: the callee's own vjp w.r.t. the active arguments gives their
-        cotangents (it reruns g's forward sweep: a checkpoint at the call)."""
-        call: UserCall = s.prim
-        active = tuple(k for k, a in enumerate(s.args) if self.is_active(a))
-        if not active:
-            return []
-        vjp = self.callees.request(call, active, "vjp")
-        expr = gast.Call(func=name(vjp), args=list(s.args) + [name(y_bar)], keywords=[])
-        self.reads([expr])
-        received = [self.received_name(s, call, k) for k in active]
-        for r in received:
-            self.aliases[r] = y_bar  # the callee may hand back the cotangent it was given
-        if len(received) == 1:
-            out: list[gast.stmt] = [assign(received[0], expr)]
-        else:
-            out = [assign_tuple([store(r) for r in received], expr)]
-        for k, r in zip(active, received, strict=True):
-            out.append(self.contribute(s.args[k].id, name(r)))
-        return out
-
-    def received_name(self, s: ir.Let, call: UserCall, k: int) -> str:
-        """The name of the cotangent a callee returns for argument ``k`` at call ``s`` (the
-        same in every generated entry point)."""
-        key = (id(s), k)
-        if key not in self.received:
-            self.received[key] = self.names.fresh(f"{call.name}_{call.params[k]}_bar")
-        return self.received[key]
-
-    def may_alias_mutable(self, value: gast.expr) -> bool:
-        """Whether ``value`` may share memory with an adjoint updated in place later."""
-        mutable = {b for v, b in self.names.bars().items() if v not in self.single}
-        for n in gast.walk(value):
-            if isinstance(n, gast.Name) and self.aliases.get(n.id, n.id) in mutable:
-                return True
-        return False
-
-    def contribute(self, var: str, value: gast.expr, broadcasts: bool = False, op: str = "+"):
-        """``var_bar += value`` (summed back to var's shape if ``broadcasts``).
-
-        An adjoint kept in a variable (loops, in-place updates) receives each contribution
-        through ``unbroadcast``, which also gives it the adjoint's float type: in a loop numba
-        cannot type a float32 adjoint that a float64 contribution (``float(x)``, a ``math``
-        function) would widen. A single-use adjoint (see ``_single_use_adjoints``) is never
-        zero-filled: its first contribution binds it, later ones rebind it (never in place,
-        since the first may be another adjoint's array)."""
-        bar = self.bar(var)
-        if var not in self.single:
-            # the adjoint has the operand's shape and type: unbroadcast fits the value to it
-            return aug(bar, op, st_call("unbroadcast", value, name(bar)))
-        if broadcasts or may_promote(value):
-            # shaped and typed like var: numba computes 2.0 * x in float64 for float32 x, and
-            # here no float32 array receives the value in place
-            value = st_call("unbroadcast", value, name(var))
-            self.reads([value])
-        if var not in self.has_bar:
-            self.has_bar.add(var)
-            if self.may_alias_mutable(value):
-                value = st_call("keep", value)  # a copy: that adjoint is reset in place later
-            if op == "-":
-                value = gast.UnaryOp(op=gast.USub(), operand=value)
-            return assign(bar, value)
-        binop = gast.Add() if op == "+" else gast.Sub()
-        return assign(bar, _binop(name(bar), binop, value))
-
-    def adjoint_getitem(self, x: str, index: gast.expr, y_bar: str) -> gast.stmt:
-        """``x_bar[index] += y_bar``; a ``None`` in the index (a new axis) has no place in
-        ``x_bar``, so it is dropped and ``y_bar`` reshaped to fit."""
-        kept = _without_new_axes(index)
-        if kept is index:
-            return aug(subscript(self.bar(x), index, gast.Store()), "+", name(y_bar))
-        window = subscript(self.bar(x), kept)
-        fitted = st_call("reshape_like", name(y_bar), window)
-        return aug(subscript(self.bar(x), kept, gast.Store()), "+", fitted)
-
-    def adjoint_store(self, s: ir.Store) -> list[gast.stmt]:
-        if s.array not in self.active:
-            return []
-        a_bar = self.bar(s.array)
-        out: list[gast.stmt] = []
-        if self.is_active(s.value):
-            out.append(self.contribute(s.value.id, subscript(a_bar, s.index), True, s.op or "+"))
-            self.reads([s.index])
-        if s.op is None:
-            out.append(assign(subscript(a_bar, s.index, gast.Store()), const(0.0)))
-            self.reads([s.index])
         return out
 
 
@@ -717,70 +566,3 @@ def _single_use_adjoints(fn: ir.Function, active: set[str]) -> set[str]:
 
 def _uses_tape(body: list[gast.stmt]) -> bool:
     return any(isinstance(n, gast.Name) and n.id == "tape" for s in body for n in gast.walk(s))
-
-
-def _without_new_axes(index: gast.expr) -> gast.expr:
-    """``index`` without its ``None`` entries (the same node if it has none)."""
-
-    def is_none(e):
-        return isinstance(e, gast.Constant) and e.value is None
-
-    if is_none(index):
-        return gast.Slice(lower=None, upper=None, step=None)
-    if isinstance(index, gast.Tuple) and any(is_none(e) for e in index.elts):
-        elts = [e for e in index.elts if not is_none(e)]
-        if len(elts) == 1:
-            return elts[0]
-        return gast.Tuple(elts=elts, ctx=gast.Load())
-    return index
-
-
-def _minus_one(node: gast.expr) -> gast.expr:
-    """``node - 1``, folded where it is a constant or ends in ``+ 1``: ``i + 1 - 1`` is ``i``."""
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return const(node.value - 1)
-    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add) and _is_const(node.right, 1):
-        return node.left
-    if (
-        isinstance(node, gast.BinOp)
-        and isinstance(node.op, gast.Sub)
-        and isinstance(node.right, gast.Constant)
-        and type(node.right.value) is int
-    ):
-        return _binop(node.left, gast.Sub(), const(node.right.value + 1))
-    return _binop(node, gast.Sub(), const(1))
-
-
-def _is_const(node: gast.expr, value: int) -> bool:
-    return isinstance(node, gast.Constant) and node.value == value and type(node.value) is int
-
-
-def _as_load(target: gast.expr) -> gast.expr:
-    if isinstance(target, gast.Name):
-        return name(target.id)
-    return gast.Subscript(value=target.value, slice=target.slice, ctx=gast.Load())
-
-
-def store_param(p: str) -> gast.Name:
-    return gast.Name(id=p, ctx=gast.Param(), annotation=None, type_comment=None)
-
-
-def function_def(fname: str, params: list[gast.Name], body: list[gast.stmt]) -> gast.FunctionDef:
-    args = gast.arguments(
-        args=params,
-        posonlyargs=[],
-        vararg=None,
-        kwonlyargs=[],
-        kw_defaults=[],
-        kwarg=None,
-        defaults=[],
-    )
-    return gast.FunctionDef(
-        name=fname,
-        args=args,
-        body=body,
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )

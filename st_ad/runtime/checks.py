@@ -3,7 +3,7 @@ generated before types are known).
 
 A check that fails while numba types the generated code raises a TypingError, one that fails
 at run time a ValueError; both messages start with ``MARKER`` and a tag, which the dispatcher
-(``st_ad/api.py``) turns into an StAdError naming the user's line and argument. Helpers that
+(``st_ad/dispatch.py``) turns into an StAdError naming the user's line and argument. Helpers that
 take an argument's name take it as a string constant, read at compile time.
 """
 
