@@ -336,3 +336,34 @@ def returns_of_two_float_types(x, a):
     if a > 0.0:
         return x**1.5
     return 1.0 * x
+
+
+# A name bound in both branches of a conditional expression, then divided in place: the
+# else branch recorded the name's previous value before binding it, but on that path there
+# is none (numba: "Unsupported assignment encountered: Undefined", for float32 arrays).
+
+
+def bound_in_both_branches_then_divided(w, b):
+    x = (1.0 * w[::-1]) if b > 0.0 else (2.0 * w)
+    for i in range(2):
+        x /= 1.0 + b * b
+    return np.sum(x * w)
+
+
+# A test numba folds at compile time (b is the constant 0.3 where it is read, in SSA form:
+# b has another definition), nested in another
+# branch: numba dropped the forward sweep's dead branch, with the adjoints it defines, but not
+# the reverse sweep's, which then read them (numba: "Unsupported assignment encountered:
+# Undefined").
+
+
+def branch_numba_folds(w, a):
+    b = 0.3
+    if a > 0.0:
+        t = a * a
+        b = a
+    elif b <= 0.7:
+        t = np.sum(np.sin(w)) * a
+    else:
+        t = np.sum(np.cos(w)) * a
+    return t + b

@@ -228,3 +228,29 @@ def test_a_tangent_has_its_values_float_type(a):
     u = np.array([0.5, 1.0, -1.0])
     cotangent = st_ad.vjp(r.returns_of_two_float_types, wrt=0)(x, a, u)
     np.testing.assert_allclose(cotangent, slope * u, rtol=1e-6)
+
+
+@pytest.mark.parametrize("b", [0.5, -0.5])
+def test_a_name_bound_in_both_branches_then_updated(b):
+    w = X4
+    scale = 1.0 / (1.0 + b * b) ** 2
+    dscale = -4.0 * b / (1.0 + b * b) ** 3
+    if b > 0.0:
+        grads = (2.0 * scale * w[::-1], dscale * np.sum(w[::-1] * w))
+    else:
+        grads = (scale * 4.0 * w, dscale * 2.0 * np.sum(w * w))
+    check_every_mode(r.bound_in_both_branches_then_divided, (w, b), (0, 1), grads)
+    # numba rejected reading the undefined name for float32 (for float64 it read garbage)
+    w32 = w.astype(np.float32)
+    f = r.bound_in_both_branches_then_divided
+    check_every_mode(f, (w32, b), (0, 1), grads, rtol=1e-5)
+
+
+@pytest.mark.parametrize("a", [0.5, -0.5])
+def test_a_test_numba_folds(a):
+    w = X4
+    if a > 0.0:
+        grads = (np.zeros(4), 2 * a + 1.0)
+    else:
+        grads = (np.cos(w) * a, np.sum(np.sin(w)))
+    check_every_mode(r.branch_numba_folds, (w, a), (0, 1), grads)

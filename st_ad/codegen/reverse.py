@@ -19,6 +19,7 @@ import gast
 from .. import ir
 from ..analysis.activity import active_names
 from ..analysis.aliases import shared_reads, sharing_at_writes
+from ..analysis.folding import folded_tests
 from ..analysis.tbr import Recording, record
 from ..errors import UnsupportedError
 from ..rules import lookup
@@ -73,6 +74,7 @@ class ReverseGenerator(StatementAdjoints):
         self.has_bar: set[str] = set()  # single-use adjoints bound so far in this sweep
         self.shared = shared_reads(fn, self.active)
         self.sharing = sharing_at_writes(fn)
+        self.folded = folded_tests(fn)
         # What the reverse sweep reads decides what to record, and recording adds reads (a
         # branch whose only reverse work is restoring values still needs its condition):
         # iterate to the fixed point.
@@ -276,7 +278,11 @@ class ReverseGenerator(StatementAdjoints):
 
     def forward_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
         if isinstance(s, ir.Let):
-            out = [assign(s.target, s.expr)]
+            if s.target in self.folded:
+                why = "numba would fold this test in this sweep only (analysis/folding.py)"
+                out = [comment(why), assign(s.target, st_call("unfolded", s.expr))]
+            else:
+                out = [assign(s.target, s.expr)]
             replayed = id(s) in self.replayed
             first = s.target in self.active and id(s) in self.rec.first_defs and not replayed
             if first and s.target not in self.single:

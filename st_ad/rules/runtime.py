@@ -25,7 +25,7 @@ def _runtime(keys, name, jvp, vjp, diff=(0,)) -> Rule:
 
 
 no_derivative(
-    [rt.zeros_adj, rt.reset, rt.extremum_mask, rt.trip_count, rt.check_unshared],
+    [rt.zeros_adj, rt.reset, rt.extremum_mask, rt.trip_count, rt.check_unshared, rt.unfolded],
     "runtime constant",
     family="runtime",
     note="zeros, resets and masks",

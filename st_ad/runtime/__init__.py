@@ -14,6 +14,7 @@ from .adjoint import (
     reset,
     stop_gradient,
     unbroadcast,
+    unfolded,
     zeros_adj,
 )
 from .checks import (

@@ -48,6 +48,15 @@ def _keep(x):
     return lambda x: x
 
 
+def unfolded(test):  # pragma: no cover
+    """``test`` itself, hidden from numba's constant folding (``analysis/folding.py``)."""
+
+
+@overload(unfolded)  # not inlined: numba folds branches before it inlines overloads
+def _unfolded(test):
+    return lambda test: test
+
+
 def reset(x_bar):  # pragma: no cover
     """Zero an adjoint: a new 0.0 for a scalar, an in-place fill for an array."""
 
