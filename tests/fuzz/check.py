@@ -20,6 +20,8 @@ derivative`` > ``crash`` > ``unsupported`` > ``kink`` > ``correct``. ``invalid``
 program is outside the subset, not that st_ad failed: its plain Python function fails, or
 (checked when st_ad's error is one of numba's own limits, ``NUMBA_LIMITS``) ``numba.njit``
 cannot compile it either.
+A wrong value or derivative where ``numba.njit`` of the plain program itself gives another
+value than Python (an ill-conditioned program) is ``invalid`` too.
 ``unsupported`` is an ``StAdError`` naming the program's file and a line in it; any other
 error, an ``StAdError`` without such a line, or a modified argument is a ``crash``.
 
@@ -470,13 +472,8 @@ class Checker:
         return self.checks
 
 
-def numba_typing_problem(case: Case) -> str:
-    """Why ``numba.njit`` cannot type the plain program (every function jitted), or ``""``.
-
-    Only a failure to unify types counts: it means the program is outside the subset (one
-    type per name), not that st_ad failed. (Forms st_ad supports and numba lacks, such as
-    ``np.mean(x, axis=0)``, fail differently and are not excused.)
-    """
+def _numba_plain(case: Case) -> Callable:
+    """The program's ``f`` compiled by ``numba.njit``, every function of it jitted."""
     import types
 
     import numba
@@ -486,8 +483,34 @@ def numba_typing_problem(case: Case) -> str:
     for name, value in list(namespace.items()):
         if isinstance(value, types.FunctionType):
             namespace[name] = numba.njit(value)
+    return namespace[FUNC_NAME]
+
+
+def numba_disagrees(case: Case, ref: np.ndarray, rtol: float) -> str:
+    """Why numba's own value of the plain program is not Python's, or ``""``.
+
+    Where they differ (sin of 1e191, say: a program whose values grow without bound, which
+    the generator's bounds do not foresee) the reference cannot judge st_ad, whose primal is
+    numba-compiled code too."""
     try:
-        namespace[FUNC_NAME](*_copy(case.args))
+        got = _numba_plain(case)(*_copy(case.args))
+    except Exception:  # noqa: BLE001 - numba cannot run it: it does not explain the miss
+        return ""
+    check = compare_value("numba", got, ref, rtol)
+    if check.status == "ok":
+        return ""
+    return check.detail.splitlines()[0]
+
+
+def numba_typing_problem(case: Case) -> str:
+    """Why ``numba.njit`` cannot type the plain program (every function jitted), or ``""``.
+
+    Only a failure to unify types counts: it means the program is outside the subset (one
+    type per name), not that st_ad failed. (Forms st_ad supports and numba lacks, such as
+    ``np.mean(x, axis=0)``, fail differently and are not excused.)
+    """
+    try:
+        _numba_plain(case)(*_copy(case.args))
     except Exception as exc:  # noqa: BLE001 - only the message matters
         text = str(exc)
         for phrase in NUMBA_LIMITS:
@@ -534,6 +557,12 @@ def check_program(program_or_path: Program | str | Path, modes: Sequence[str] = 
         if problem:
             checks.append(Check("numba", "invalid", problem))
             status, reason = "invalid", f"numba cannot type the plain program: {problem}"[:200]
+    if status in ("wrong value", "wrong derivative"):
+        problem = numba_disagrees(case, checker.ref, checker.value_tol)
+        if problem:
+            checks.append(Check("numba", "invalid", problem))
+            reason = f"numba's value of the plain program is not Python's: {problem}"
+            status = "invalid"
     return Outcome(
         status,
         checks,
