@@ -167,6 +167,10 @@ class ReverseGenerator(StatementAdjoints):
     def _keeps(self, s: ir.Stmt, wanted: set[str], kept: set[int]) -> bool:
         if isinstance(s, (ir.Break, ir.While)):
             return True
+        if id(s) in self.rec.before or self.rec.views_before.get(id(s)):
+            return True  # the reverse sweep pops what it records
+        if isinstance(s, ir.For) and id(s) in self.reversed_loops:
+            return True  # its reverse pops its trip count and what its body records
         if isinstance(s, ir.If):
             return any(id(c) in kept for c in ir.walk(s.body + s.orelse))
         if isinstance(s, ir.For):
