@@ -14,6 +14,7 @@ import gast
 from .. import ir
 from ..analysis.activity import active_names
 from ..analysis.aliases import sharing_at_writes
+from ..analysis.folding import folded_tests
 from ..frontend.calls import UserCall
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, const, name
@@ -48,6 +49,8 @@ class ForwardGenerator:
         # names updated in place (z += y, z[i] = ...): their tangents must not alias another
         # tangent, unless their value is a view of that tangent's value (``z = x``: an update
         # of z is one of x, and dz must stay dx)
+        # tests numba would fold (analysis/folding.py): a return's branch may be one
+        self.folded = folded_tests(fn)
         self.in_place = {
             ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
         }
@@ -107,7 +110,8 @@ class ForwardGenerator:
         if isinstance(s, ir.Let) and isinstance(s.prim, UserCall) and s.target in self.active:
             return self.call_tangent(s)
         if isinstance(s, ir.Let):
-            out: list[gast.stmt] = [assign(s.target, s.expr)]
+            value = st_call("unfolded", s.expr) if s.target in self.folded else s.expr
+            out: list[gast.stmt] = [assign(s.target, value)]
             if s.target in self.active:
                 tangent = self.let_tangent(s)
                 mirrors = s.prim is not None and getattr(s.prim, "view", False)
