@@ -338,9 +338,8 @@ def returns_of_two_float_types(x, a):
     return 1.0 * x
 
 
-# A name bound in both branches of a conditional expression, then divided in place: the
-# else branch recorded the name's previous value before binding it, but on that path there
-# is none (numba: "Unsupported assignment encountered: Undefined", for float32 arrays).
+# A name bound in both branches of a conditional expression, then divided in place in a loop
+# (the generated else branch records a previous value that numba reads as undefined).
 
 
 def bound_in_both_branches_then_divided(w, b):

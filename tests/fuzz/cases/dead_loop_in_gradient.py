@@ -17,6 +17,7 @@ import numpy as np
 def mix(p, q):
     return 0.5
 
+
 def f(x, a, b, m):
     b = mix(a, x[m - 1])
     for i in range(1):
@@ -31,4 +32,4 @@ def f(x, a, b, m):
 
 
 ARGS = (np.array([0.93, 0.8, -0.08], dtype=np.float64), -0.37, -0.25, 2)
-WRT = 'x'
+WRT = "x"

@@ -8,7 +8,6 @@ Found by the fuzzer (seed 2026 index 578). When found it failed in every mode:
 jvp: unsupported: st_ad: numba could not compile the derivative code of this line: Type of variable 'dresult.3' cannot be determined
 """
 
-
 import math
 import numpy as np
 
@@ -55,7 +54,11 @@ def f(a, m):
     u1 = np.mean(z1[:-1] + z1[1:])
     z1 += np.exp(-y1[::-1] * y1[::-1])
     if a < -0.4:
-        p1 = mix(np.sin(mix(np.tanh(mix(0.5, 0.3, u)), 3.0, np.cos(q - r))), np.arctan((p / (1.0 + u1 * u1)) / (2.0 + np.cos(-0.75))), -0.75)
+        p1 = mix(
+            np.sin(mix(np.tanh(mix(0.5, 0.3, u)), 3.0, np.cos(q - r))),
+            np.arctan((p / (1.0 + u1 * u1)) / (2.0 + np.cos(-0.75))),
+            -0.75,
+        )
         z1[-1] += np.cumsum(np.minimum(y1[::-1], y1) + y1[::-1])[-2]
     q1 = 0.8
     r1 = p / (2.0 + math.cos(z1[0]))
