@@ -40,6 +40,26 @@ def st_call(function: str, *args: gast.expr) -> gast.Call:
     return call(attr(name("st"), function), *args)
 
 
+def is_st_call(node: gast.expr, helper: str) -> bool:
+    """Whether ``node`` is ``st.helper(...)``, as ``st_call`` writes it."""
+    func = node.func if isinstance(node, gast.Call) else None
+    return (
+        isinstance(func, gast.Attribute)
+        and func.attr == helper
+        and isinstance(func.value, gast.Name)
+        and func.value.id == "st"
+    )
+
+
+def bind_test(target: str, test: gast.expr, folded: bool) -> list[gast.stmt]:
+    """``target = test`` for a branch; through ``st.unfolded`` where numba would fold the
+    test in one sweep only (``analysis/folding.py``)."""
+    if not folded:
+        return [assign(target, test)]
+    why = comment("numba would fold this test at compile time (analysis/folding.py)")
+    return [why, assign(target, st_call("unfolded", test))]
+
+
 def in_place_operand(value: gast.expr, target: gast.expr, may_overlap: bool) -> gast.expr:
     """The right-hand side of ``target op= value``: through ``st.unshared`` (a copy when they
     overlap) if ``value`` may share memory with ``target``, which numba's in-place operators

@@ -24,10 +24,12 @@ from .build import (
     assign,
     assign_tuple,
     aug,
+    bind_test,
     comment,
     for_range,
     function_def,
     in_place_operand,
+    is_st_call,
     st_call,
     store,
     store_param,
@@ -110,8 +112,7 @@ class ForwardGenerator:
         if isinstance(s, ir.Let) and isinstance(s.prim, UserCall) and s.target in self.active:
             return self.call_tangent(s)
         if isinstance(s, ir.Let):
-            value = st_call("unfolded", s.expr) if s.target in self.folded else s.expr
-            out: list[gast.stmt] = [assign(s.target, value)]
+            out = bind_test(s.target, s.expr, s.target in self.folded)
             if s.target in self.active:
                 tangent = self.let_tangent(s)
                 mirrors = s.prim is not None and getattr(s.prim, "view", False)
@@ -233,16 +234,6 @@ class ForwardGenerator:
 def _may_be_another_tangent(tangent: gast.expr) -> bool:
     """Whether a tangent expression may be another name's tangent array itself: a name, or
     ``st.cast_like(dx, y)``, which returns ``dx`` when the float types agree."""
-    if isinstance(tangent, gast.Call) and tangent.args and _is_st(tangent.func, "cast_like"):
+    if is_st_call(tangent, "cast_like") and tangent.args:
         tangent = tangent.args[0]
     return isinstance(tangent, gast.Name)
-
-
-def _is_st(func: gast.expr, helper: str) -> bool:
-    """Whether ``func`` is ``st.helper`` (as ``st_call`` writes it)."""
-    return (
-        isinstance(func, gast.Attribute)
-        and func.attr == helper
-        and isinstance(func.value, gast.Name)
-        and func.value.id == "st"
-    )

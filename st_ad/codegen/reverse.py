@@ -32,6 +32,7 @@ from .build import (
     assign,
     assign_tuple,
     aug,
+    bind_test,
     binop,
     comment,
     for_range,
@@ -282,11 +283,7 @@ class ReverseGenerator(StatementAdjoints):
 
     def forward_stmt(self, s: ir.Stmt, depth: int) -> list[gast.stmt]:
         if isinstance(s, ir.Let):
-            if s.target in self.folded:
-                why = "numba would fold this test in this sweep only (analysis/folding.py)"
-                out = [comment(why), assign(s.target, st_call("unfolded", s.expr))]
-            else:
-                out = [assign(s.target, s.expr)]
+            out = bind_test(s.target, s.expr, s.target in self.folded)
             replayed = id(s) in self.replayed
             first = s.target in self.active and id(s) in self.rec.first_defs and not replayed
             if first and s.target not in self.single:
