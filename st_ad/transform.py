@@ -21,7 +21,9 @@ import numba
 import numpy
 
 from . import cache, ir
+from . import runtime as st_runtime
 from .analysis.bindings import split_bindings
+from .analysis.typing import ProgramTypes, infer_types
 from .codegen.binding import Binding
 from .codegen.calls import CalleeDerivative
 from .codegen.emit import globals_of, module_source
@@ -157,6 +159,24 @@ def generate(p: Program, mode: str) -> tuple[str, list[Binding], dict[str, objec
     injected = {n: resolve(b, p.src.func) for n, b in bindings.items()}
     kind = "tangent (forward mode)" if mode == "forward" else "adjoint (reverse mode)"
     return module_source(p.src, p.fn, functions, kind, injected), list(bindings.values()), injected
+
+
+# types ----------------------------------------------------------------------------------------
+def program_types(p: Program, argtypes: tuple[numba.types.Type, ...]) -> ProgramTypes:
+    """The numba type of every name of ``p`` for one argument-type signature
+    (``analysis/typing.py``), typed in the namespace its generated module will have."""
+    return infer_types(p.fn, primal_namespace(p), argtypes)
+
+
+def primal_namespace(p: Program) -> dict[str, object]:
+    """The globals the normalised primal of ``p`` reads, as its generated module binds them:
+    modules and literals as written, compiled callees and rules as injected."""
+    lines, bindings = globals_of(p.src, p.fn)
+    scope: dict[str, object] = {"np": numpy, "st": st_runtime}
+    exec("\n".join(lines), scope)
+    for n, b in bindings.items():
+        scope[n] = resolve(b, p.src.func)
+    return scope
 
 
 # bindings ---------------------------------------------------------------------------------
