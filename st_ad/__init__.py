@@ -10,8 +10,8 @@ from ._version import VERSION
 from .api import check_grad, grad, jvp, source, value_and_grad, vjp
 from .errors import StAdError, StAdWarning, UnsupportedError
 from .export import export
-from .rules.custom import non_differentiable, register_jvp, register_vjp, scalar_rule
 from .runtime.adjoint import stop_gradient
+from .user_rules import non_differentiable, register_jvp, register_vjp, scalar_rule
 
 __version__ = VERSION
 

@@ -13,6 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .api import source
+from .errors import StAdError
+from .export import MODES, export
+
 PROG = "python -m st_ad"
 
 
@@ -131,17 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (already printed) and --help
         return exc.code if isinstance(exc.code, int) else 2
-    from .errors import StAdError
-
     try:
         func = _load(args.target)
         if args.command == "show":
-            from .api import source
-
             sys.stdout.write(source(func, mode=args.mode, wrt=args.wrt))
         else:
-            from .export import MODES, export
-
             modes = MODES if args.mode == "both" else (args.mode,)
             path = export(func, args.output, modes=modes, wrt=args.wrt)
             print(f"st_ad: wrote {path}")

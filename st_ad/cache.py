@@ -27,23 +27,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import json
 import os
 import sys
 import tempfile
-import types
 from pathlib import Path
 
-import numpy
 from numba.core.caching import FunctionCache
 
 from ._version import VERSION
+from .codegen.emit import GENERATED_PACKAGE
 from .errors import StAdError
-from .frontend.calls import call_graph, referenced
+from .frontend.digest import update_with_dependencies
 from .frontend.source import python_function
-
-GENERATED_PACKAGE = "st_ad_generated"  # generated modules are imported as its submodules
 
 # How often this process generated a module and how often it reused one from disk.
 STATS = {"generated": 0, "reused": 0}
@@ -96,64 +92,10 @@ def _digest(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def function_text(func: types.FunctionType) -> str:
-    try:
-        return inspect.getsource(func)
-    except (OSError, TypeError):
-        return func.__code__.co_code.hex()
-
-
-def array_digest(array: numpy.ndarray) -> str:
-    """A hash of an array's data (numba freezes a global array into the machine code)."""
-    return _digest(numpy.ascontiguousarray(array).tobytes())[:12]
-
-
-def _text_of(obj: object) -> str:
-    func = getattr(obj, "py_func", obj)
-    return function_text(func) if isinstance(func, types.FunctionType) else repr(obj)
-
-
-def describe_value(obj: object) -> str:
-    """What a global read by user code contributes to a key."""
-    from .rules import lookup
-
-    if isinstance(obj, (bool, int, float, tuple)) and not isinstance(obj, numpy.ndarray):
-        return f"value {obj!r}"
-    if isinstance(obj, numpy.ndarray):
-        return f"array {obj.dtype} {obj.shape} {array_digest(obj)}"
-    if isinstance(obj, types.ModuleType):
-        return f"module {obj.__name__}"
-    rule = lookup(obj)
-    if rule is not None:
-        used = sorted(f"{n}:{_text_of(f)}" for n, f in rule.injected.items())
-        return f"rule {rule.name} custom={rule.custom} {_digest(''.join(used))}"
-    func = getattr(obj, "py_func", obj)
-    if isinstance(func, types.FunctionType):  # its source is in the key through call_graph
-        return f"function {func.__module__}.{func.__qualname__} {type(obj).__name__}"
-    return f"object {type(obj).__module__}.{type(obj).__qualname__}"
-
-
-def _dependencies(func: types.FunctionType, digest) -> None:
-    for f in call_graph(func):
-        # where it is, too: generated code and its errors name the user's file and lines
-        code = f.__code__
-        where = f"{code.co_filename}:{code.co_firstlineno}"
-        digest.update(f"\n{f.__module__}.{f.__qualname__} {where}\n{function_text(f)}".encode())
-        for n, obj in referenced(f).items():
-            digest.update(f"{n}={describe_value(obj)}\n".encode())
-
-
 def transform_key(func: object, wrt: object, mode: str) -> str:
     digest = hashlib.sha256(f"{fingerprint()}|{mode}|{wrt!r}".encode())
-    _dependencies(python_function(func), digest)
+    update_with_dependencies(digest, python_function(func))
     return digest.hexdigest()[:32]
-
-
-def dependency_digest(func: types.FunctionType) -> str:
-    """A hash of what ``func`` computes: its source, its callees' and the globals they read."""
-    digest = hashlib.sha256()
-    _dependencies(func, digest)
-    return digest.hexdigest()[:12]
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -26,7 +26,7 @@ from .analysis.bindings import split_bindings
 from .analysis.typing import ProgramTypes, infer_types
 from .codegen.binding import Binding
 from .codegen.calls import CalleeDerivative
-from .codegen.emit import globals_of, module_source
+from .codegen.emit import GENERATED_PACKAGE, globals_of, module_source
 from .codegen.forward import ForwardGenerator
 from .codegen.reverse import ReverseGenerator
 from .errors import StAdError
@@ -34,6 +34,7 @@ from .frontend.calls import primal_of
 from .frontend.check import check_supported
 from .frontend.normalize import normalize
 from .frontend.source import FunctionSource, function_scope, load, python_function
+from .rules import RULES
 
 Wrt = int | str | tuple[int | str, ...]
 
@@ -198,8 +199,6 @@ def _jitted(func: types.FunctionType) -> object:
 def resolve(b: Binding, func: types.FunctionType) -> object:
     """The object binding ``b`` of a module generated for ``func`` stands for."""
     if b.kind == "rule":
-        from .rules import RULES
-
         for rule in RULES.values():
             if b.name in rule.injected:
                 return rule.injected[b.name]
@@ -242,7 +241,7 @@ def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.Mo
 
 
 def _import(path: Path, injected: dict[str, object]) -> types.ModuleType:
-    module_name = f"{cache.GENERATED_PACKAGE}.{path.stem}"
+    module_name = f"{GENERATED_PACKAGE}.{path.stem}"
     if module_name in sys.modules and not injected:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)

@@ -13,11 +13,13 @@ import numpy
 
 from .. import ir
 from .._version import VERSION
-from ..cache import GENERATED_PACKAGE, array_digest, dependency_digest
+from ..frontend.digest import array_digest, dependency_digest
 from ..frontend.source import MISSING, FunctionSource
 from .apply import primitive_bindings
 from .binding import Binding
 from .build import COMMENT
+
+GENERATED_PACKAGE = "st_ad_generated"  # generated modules are imported as its submodules
 
 # Generated functions follow numpy's error semantics: a derivative that is infinite at the
 # point (sqrt at 0, arcsin at 1) is inf, not a ZeroDivisionError, as it is for arrays.

@@ -23,6 +23,7 @@ import gast
 import numba
 
 from ..errors import UnsupportedError
+from ..rules import lookup
 from .source import closure_values, load
 
 
@@ -38,8 +39,6 @@ def python_source_function(obj: object) -> types.FunctionType | None:
 
 
 def _has_rule(obj: object) -> bool:
-    from ..rules import lookup
-
     return lookup(obj) is not None
 
 

@@ -20,7 +20,7 @@ import gast
 import numpy
 
 from .. import ir
-from ..rules import lookup
+from ..rules import RULES, lookup
 from .calls import (
     UserCall,
     find_cycle,
@@ -840,8 +840,6 @@ def _is_none(node: gast.expr) -> bool:
 
 
 def _method_names() -> str:
-    from ..rules import RULES
-
     return ", ".join(sorted(f"x{k}()" for k in RULES if isinstance(k, str) and k[:1] == "."))
 
 

@@ -7,16 +7,15 @@
 - arrays.py: constructors, copies, indexing, transpose, reshape, concatenate, stack, diag
 - linalg.py: dot, ``@``, vdot, inner, outer, trace, inv, det, slogdet, solve, cholesky, eigh,
   lstsq
-- custom.py: rules users register (register_vjp, register_jvp, scalar_rule, ...)
 - runtime.py: st_ad's own runtime helpers, so generated code can be differentiated again
 
+Rules users register (``register_vjp``, ...) are made by ``st_ad/user_rules.py``.
 docs/primitives.md is generated from this table (``python -m st_ad.rules.docs``).
 """
 
 from . import (  # noqa: F401  (they register rules)
     arithmetic,
     arrays,
-    custom,
     elementwise,
     linalg,
     reductions,

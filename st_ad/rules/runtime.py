@@ -31,6 +31,13 @@ no_derivative(
     note="zeros, resets and masks",
 )
 
+no_derivative(
+    [rt.stop_gradient],
+    "stop_gradient",
+    family="user",
+    note="st_ad.stop_gradient(x): x, held constant",
+)
+
 elementwise([rt.log_nonzero], "log_nonzero", lambda x, y: 1.0 / x).family = "runtime"
 
 # identities (checks, copies, casts)

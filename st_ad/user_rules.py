@@ -1,5 +1,6 @@
 """Rules users register for their own functions: ``register_vjp``, ``register_jvp``,
-``scalar_rule``, ``non_differentiable``; and ``stop_gradient``.
+``scalar_rule``, ``non_differentiable`` (public API; the rule of ``st_ad.stop_gradient`` is in
+``rules/runtime.py``).
 
 A user's rule is an ordinary numba-compilable function. Generated code calls it by a name
 bound in the generated module (``rule_<function>_vjp``), so it runs compiled, like the rest.
@@ -16,17 +17,10 @@ import gast
 import numba
 from numba.core.registry import CPUDispatcher
 
-from ..frontend.source import python_function
-from ..runtime.adjoint import stop_gradient
-from .registry import RULES, Rule, RuleError, lookup, no_derivative
-from .sym import ZERO, Sym, call, const, name, st
-
-no_derivative(
-    [stop_gradient],
-    "stop_gradient",
-    family="user",
-    note="st_ad.stop_gradient(x): x, held constant",
-)
+from .api import forget_transforms
+from .frontend.source import python_function
+from .rules.registry import RULES, Rule, RuleError, lookup, no_derivative
+from .rules.sym import ZERO, Sym, call, const, name, st
 
 
 def _compiled(f: Callable) -> Any:
@@ -71,15 +65,8 @@ def _bind(rule: Rule, kind: str, function: Callable) -> str:
     """Bind a compiled ``function`` into generated modules under a stable name."""
     global_name = f"rule_{rule.name}_{kind}"
     rule.injected[global_name] = _compiled(function)
-    _forget_transforms()
+    forget_transforms()  # transforms built before this registration used the old rule
     return global_name
-
-
-def _forget_transforms() -> None:
-    # transforms built before this registration used the old rule
-    from .. import api
-
-    api.forget_transforms()
 
 
 def _expr(value: Sym | None) -> gast.expr:
@@ -152,5 +139,5 @@ def non_differentiable(func: Callable) -> Callable:
     py = python_function(func)
     keys = [py] if func is py else [py, func]
     no_derivative(keys, py.__name__, family="user", note="marked non_differentiable")
-    _forget_transforms()
+    forget_transforms()
     return func
