@@ -12,7 +12,7 @@ PACKAGE = Path(st_ad.__file__).resolve().parent
 # package's __init__)
 LAYERS = [
     ["st_ad._version", "st_ad.errors", "st_ad.runtime"],  # what generated code imports
-    ["st_ad.ir"],
+    ["st_ad.ir", "st_ad.syntax"],
     ["st_ad.rules"],
     ["st_ad.frontend"],
     ["st_ad.analysis"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gast
 
-from ..rules.sym import attr, call, const, name
+from ..syntax import attr, call, const, name
 
 COMMENT = "__st_ad_comment__"
 

@@ -6,7 +6,7 @@ import gast
 
 from .. import ir
 from ..analysis.aliases import written_parameters
-from ..rules.sym import const, name
+from ..syntax import const, name
 from .build import assign, comment, st_call
 
 

@@ -23,8 +23,8 @@ from ..analysis.folding import folded_tests
 from ..analysis.tbr import Recording, record
 from ..errors import UnsupportedError
 from ..rules import lookup
-from ..rules.sym import const, name
 from ..runtime.checks import located_message
+from ..syntax import const, name
 from .adjoints import StatementAdjoints
 from .build import (
     DerivativeNames,

@@ -140,7 +140,7 @@ def _check_output(fn: FunctionSource) -> None:
     )
 
 
-def _loop_kind(fn: FunctionSource, func: gast.expr) -> str | None:
+def loop_kind(fn: FunctionSource, func: gast.expr) -> str | None:
     """ "range" or "prange" (numba's parallel range) for the callee of a for loop's iterator."""
     if isinstance(func, gast.Name):
         obj = fn.resolve(func.id)
@@ -180,7 +180,7 @@ def _check_node(fn: FunctionSource, node: gast.AST, strings: set[int]) -> None:
             isinstance(it, gast.Call)
             and 1 <= len(it.args) <= 3
             and not it.keywords
-            and _loop_kind(fn, it.func) is not None
+            and loop_kind(fn, it.func) is not None
         )
         if not is_range or not isinstance(node.target, gast.Name):
             raise fn.error(
@@ -188,7 +188,6 @@ def _check_node(fn: FunctionSource, node: gast.AST, strings: set[int]) -> None:
                 "for loops must iterate over range(...) with one loop variable",
                 "write `for i in range(len(x)):` and index `x[i]`",
             )
-        node.st_parallel = _loop_kind(fn, it.func) == "prange"
     if isinstance(node, gast.Return) and node.value is None:
         raise fn.error(node, "a bare `return` returns None", "return the function's value")
     if isinstance(node, gast.Assign) and len(node.targets) != 1:

@@ -2,33 +2,29 @@
 per statement, structured control flow and a single return.
 
 Two passes:
-1. ``_lower_jumps`` (on gast) turns ``return``/``break``/``continue`` into flag assignments and
-   guards, so that loops only exit at the end of an iteration (``if flag: break``) and the
-   function returns once, at its end.
-2. ``_Lowering`` (gast -> ir) splits nested expressions into temporaries named after the
-   statement's target (``r2_t1``), resolves every call to a derivative rule, and keeps index,
-   shape and condition expressions whole (they carry no derivative).
+1. ``jumps.JumpLowering`` (on gast) turns ``return``/``break``/``continue`` into flag
+   assignments and guards, so that loops only exit at the end of an iteration
+   (``if flag: break``) and the function returns once, at its end.
+2. ``_Lowering`` (gast -> ir, here) splits nested expressions into temporaries named after the
+   statement's target (``r2_t1``) and keeps index, shape and condition expressions whole (they
+   carry no derivative); its calls are lowered by ``lower_calls.CallLowering``, which resolves
+   each to a derivative rule or a user function.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import types
 
 import gast
 import numpy
 
 from .. import ir
-from ..rules import RULES, lookup
-from .calls import (
-    UserCall,
-    find_cycle,
-    params_written,
-    python_source_function,
-    recursion_error,
-    signature_of,
-)
+from ..rules import lookup
+from ..syntax import Names, ast_text, const, name, name_id
+from .calls import UserCall
+from .check import loop_kind
+from .jumps import JumpLowering
+from .lower_calls import CallLowering
 from .source import MISSING, FunctionSource
 
 # Calls whose value carries no derivative (integers, booleans, shapes).
@@ -44,73 +40,6 @@ _PASSIVE_CALLS = {
     math.ceil,
 }
 _PASSIVE_ATTRS = {"shape", "size", "ndim", "dtype"}
-
-
-def _name(id_: str, ctx=None) -> gast.Name:
-    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
-
-
-def _const(value) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
-
-
-def _located(node: gast.AST, like: gast.AST) -> gast.AST:
-    node.lineno = getattr(like, "lineno", 1)
-    return node
-
-
-def _assign(target: str, value: gast.expr, like: gast.AST) -> gast.Assign:
-    return _located(
-        gast.Assign(targets=[_name(target, gast.Store())], value=value, type_comment=None), like
-    )
-
-
-def _any_of(flags: list[str]) -> gast.expr:
-    if len(flags) == 1:
-        return _name(flags[0])
-    return gast.BoolOp(op=gast.Or(), values=[_name(f) for f in flags])
-
-
-class _Names:
-    """Fresh, deterministic names that never collide with the user's."""
-
-    def __init__(self, taken: set[str]) -> None:
-        self.taken = set(taken)
-        self.generated: set[str] = set()
-
-    def fresh(self, base: str) -> str:
-        candidate, k = base, 1
-        while candidate in self.taken:
-            k += 1
-            candidate = f"{base}{k}"
-        self.taken.add(candidate)
-        self.generated.add(candidate)
-        return candidate
-
-
-def _sets_flag(body: list[gast.stmt], flags: list[str]) -> bool:
-    """Whether ``body`` ends by setting one of ``flags`` to True (a jump at its top level)."""
-    if not body or not isinstance(body[-1], gast.Assign):
-        return False
-    last = body[-1]
-    target = last.targets[0]
-    return (
-        isinstance(target, gast.Name)
-        and target.id in flags
-        and isinstance(last.value, gast.Constant)
-        and last.value.value is True
-    )
-
-
-def _always_returns(body: list[gast.stmt]) -> bool:
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, gast.Return):
-        return True
-    if isinstance(last, gast.If):
-        return _always_returns(last.body) and _always_returns(last.orelse)
-    return False
 
 
 def _bound_outside_loops(body: list[gast.stmt]) -> set[str]:
@@ -142,96 +71,10 @@ def _assigned_names(tree: gast.FunctionDef) -> dict[str, int]:
     return counts
 
 
-class _JumpLowering:
-    """Pass 1: return/break/continue become flags and guarded blocks."""
-
-    def __init__(self, fn: FunctionSource, names: _Names) -> None:
-        self.fn = fn
-        self.names = names
-        returns = [n for n in gast.walk(fn.tree) if isinstance(n, gast.Return)]
-        body = fn.tree.body
-        self.simple = len(returns) == 1 and body and body[-1] is returns[0]
-        if not self.simple and not _always_returns(body):
-            raise fn.error(
-                fn.tree,
-                "the function can reach its end without returning a value",
-                "end the function with a `return` statement",
-            )
-        self.result = None if self.simple else names.fresh("result")
-        self.returned = None if self.simple else names.fresh("returned")
-        self.loop_flags: list[tuple[str, str]] = []
-
-    def function_body(self) -> list[gast.stmt]:
-        if self.simple:
-            body, _ = self.block(self.fn.tree.body[:-1])
-            return body + [self.fn.tree.body[-1]]
-        body, _ = self.block(self.fn.tree.body)
-        first = self.fn.tree.body[0]
-        return [_assign(self.returned, _const(False), first)] + body
-
-    def block(self, body: list[gast.stmt]) -> tuple[list[gast.stmt], set[str]]:
-        out: list[gast.stmt] = []
-        for k, s in enumerate(body):
-            if isinstance(s, gast.Return):
-                out.append(_assign(self.result, s.value, s))
-                out.append(_assign(self.returned, _const(True), s))
-                return out, {self.returned}
-            if isinstance(s, (gast.Break, gast.Continue)):
-                brk, cont = self.loop_flags[-1]
-                flag = brk if isinstance(s, gast.Break) else cont
-                out.append(_assign(flag, _const(True), s))
-                return out, {flag}
-            if isinstance(s, gast.If):
-                body_, jumps_b = self.block(s.body)
-                orelse, jumps_o = self.block(s.orelse)
-                out.append(_located(gast.If(test=s.test, body=body_, orelse=orelse), s))
-                jumps = jumps_b | jumps_o
-                if jumps:
-                    rest, jumps = self.guarded(body[k + 1 :], jumps, s)
-                    return out + rest, jumps
-            elif isinstance(s, (gast.For, gast.While)):
-                label = f"L{self.fn.file_line(s)}"
-                flags = (self.names.fresh(f"break_{label}"), self.names.fresh(f"continue_{label}"))
-                self.loop_flags.append(flags)
-                loop_body, jumps = self.block(s.body)
-                self.loop_flags.pop()
-                brk, cont = flags
-                if cont in jumps:
-                    loop_body = [_assign(cont, _const(False), s)] + loop_body
-                exits = [f for f in (brk, self.returned) if f in jumps]
-                if exits:
-                    # a jump at the body's top level always leaves: numba mistypes the loop
-                    # when the flag it tests is a constant in that block, so say so
-                    test = _const(True) if _sets_flag(loop_body, exits) else _any_of(exits)
-                    loop_body.append(
-                        _located(gast.If(test=test, body=[gast.Break()], orelse=[]), s)
-                    )
-                if brk in jumps:
-                    out.append(_assign(brk, _const(False), s))
-                loop = copy.copy(s)
-                loop.body = loop_body
-                loop.st_label = label
-                out.append(loop)
-                if self.returned in jumps:
-                    rest, jumps = self.guarded(body[k + 1 :], {self.returned}, s)
-                    return out + rest, jumps
-            else:
-                out.append(s)
-        return out, set()
-
-    def guarded(self, rest, jumps, like) -> tuple[list[gast.stmt], set[str]]:
-        """The statements after one that may jump, run only if it did not."""
-        rest, jumps_rest = self.block(rest)
-        if not rest:
-            return [], jumps
-        test = gast.UnaryOp(op=gast.Not(), operand=_any_of(sorted(jumps)))
-        return [_located(gast.If(test=test, body=rest, orelse=[]), like)], jumps | jumps_rest
-
-
-class _Lowering:
+class _Lowering(CallLowering):
     """Pass 2: gast statements -> ir statements with one primitive each."""
 
-    def __init__(self, fn: FunctionSource, names: _Names, assigned: dict[str, int]) -> None:
+    def __init__(self, fn: FunctionSource, names: Names, assigned: dict[str, int]) -> None:
         self.fn = fn
         self.names = names
         self.assigned = assigned
@@ -332,7 +175,7 @@ class _Lowering:
         elif isinstance(s, gast.While):
             label = getattr(s, "st_label", f"L{line}")
             test_body: list[ir.Stmt] = []
-            test = self.condition(s.test, s, test_body, name=f"cond_{label}")
+            test = self.condition(s.test, s, test_body, label=f"cond_{label}")
             out.extend(test_body)
             body = self.block(s.body)
             out.append(ir.While(line, text, test, test_body, body, label))
@@ -353,11 +196,11 @@ class _Lowering:
         else:
             raise self.fn.error(s, f"{type(s).__name__} statements are not supported", "rewrite it")
 
-    def condition(self, test: gast.expr, s: gast.stmt, out, name: str | None = None) -> str:
-        if isinstance(test, gast.Name) and name is None:
+    def condition(self, test: gast.expr, s: gast.stmt, out, label: str | None = None) -> str:
+        if isinstance(test, gast.Name) and label is None:
             return test.id
         line, text = self.where(s)
-        cond = self.names.fresh(name or f"cond_L{line}")
+        cond = self.names.fresh(label or f"cond_L{line}")
         out.append(ir.Let(line, text, cond, test))
         return cond
 
@@ -398,7 +241,7 @@ class _Lowering:
                 else:
                     tmp = self.names.fresh(f"{e.id}_new")
                     self.assign_name(tmp, v, s, out)
-                    staged.append(_name(tmp))
+                    staged.append(name(tmp))
             for e, v in zip(elts, staged, strict=True):
                 self.assign_name(e.id, v, s, out)
         elif isinstance(value, gast.Call) and not self.passive(value):
@@ -422,10 +265,10 @@ class _Lowering:
             results = self.names.fresh(f"{rule.name}_out")
             self.assign_name(results, value, s, out)
             for k, e in enumerate(elts):
-                self.tuple_element(e.id, results, _const(k), s, out)
+                self.tuple_element(e.id, results, const(k), s, out)
         elif self.passive(value):
             for k, e in enumerate(elts):
-                item = gast.Subscript(value=value, slice=_const(k), ctx=gast.Load())
+                item = gast.Subscript(value=value, slice=const(k), ctx=gast.Load())
                 out.append(ir.Let(line, text, e.id, item))
         else:
             raise self.fn.error(
@@ -446,7 +289,7 @@ class _Lowering:
                 out.append(ir.Accumulate(line, text, target.id, op, value))
             else:
                 self.assign_name(
-                    target.id, gast.BinOp(left=_name(target.id), op=s.op, right=s.value), s, out
+                    target.id, gast.BinOp(left=name(target.id), op=s.op, right=s.value), s, out
                 )
         elif isinstance(target, gast.Subscript):
             array = self.store_target(target, s)
@@ -455,9 +298,9 @@ class _Lowering:
                 out.append(ir.Store(line, text, array, target.slice, value, op))
             else:
                 old = self.temp(array)
-                read = gast.Subscript(value=_name(array), slice=target.slice, ctx=gast.Load())
+                read = gast.Subscript(value=name(array), slice=target.slice, ctx=gast.Load())
                 self.assign_name(old, read, s, out)
-                new = self.atom(gast.BinOp(left=_name(old), op=s.op, right=s.value), array, s, out)
+                new = self.atom(gast.BinOp(left=name(old), op=s.op, right=s.value), array, s, out)
                 out.append(ir.Store(line, text, array, target.slice, new))
         else:
             raise self.fn.error(s, "this augmented assignment is not supported", "expand it")
@@ -468,9 +311,9 @@ class _Lowering:
         var = s.target.id
         args = list(s.iter.args)
         start, stop, step = (
-            (_const(0), args[0], _const(1))
+            (const(0), args[0], const(1))
             if len(args) == 1
-            else (args[0], args[1], _const(1))
+            else (args[0], args[1], const(1))
             if len(args) == 2
             else tuple(args)
         )
@@ -484,7 +327,7 @@ class _Lowering:
                 return expr
             snap = self.names.fresh(f"{var}_{role}")
             header.append(ir.Let(line, text, snap, expr))
-            return _name(snap)
+            return name(snap)
 
         start = snapshot(start, "start", True)
         step = snapshot(step, "step", True)
@@ -493,7 +336,7 @@ class _Lowering:
         body = self.block(s.body)
         self.loop_vars.pop()
         loop = ir.For(line, text, var, start, stop, step, body, label, counted, header)
-        loop.parallel = getattr(s, "st_parallel", False)
+        loop.parallel = loop_kind(self.fn, s.iter.func) == "prange"
         out.append(loop)
 
     # expressions -----------------------------------------------------------------------------
@@ -505,23 +348,27 @@ class _Lowering:
         # twice) is computed once.
         key = ast_text(expr)
         if key in self.seen:
-            return _name(self.seen[key])
+            return name(self.seen[key])
         tmp = self.temp(hint)
         self.assign_name(tmp, expr, s, out, hint=hint)
         self.seen[key] = tmp
-        return _name(tmp)
+        return name(tmp)
 
     def assign_name(self, target: str, value: gast.expr, s, out, hint: str | None = None) -> None:
         line, text = self.where(s)
         hint = hint or target
 
         def let(expr, prim=None, args=(), index=None):
-            if prim is not None and target in {_id(a) for a in args} and prim is not lookup("name"):
+            if (
+                prim is not None
+                and target in {name_id(a) for a in args}
+                and prim is not lookup("name")
+            ):
                 # x = f(x): compute into a new name first, so that the adjoint can read the
                 # old x and the new value side by side.
                 tmp = self.temp(hint)
                 out.append(ir.Let(line, text, tmp, expr, prim, list(args), index))
-                expr, prim, args, index = _name(tmp), lookup("name"), [_name(tmp)], None
+                expr, prim, args, index = name(tmp), lookup("name"), [name(tmp)], None
             out.append(ir.Let(line, text, target, expr, prim, list(args), index))
 
         if isinstance(value, gast.Name):
@@ -592,269 +439,13 @@ class _Lowering:
                 "rewrite it with arithmetic, indexing and calls",
             )
 
-    def call(self, target: str, value: gast.Call, hint: str, s, out) -> None:
-        func = value.func
-        obj = self.resolve(func)
-        label = ast_text(func)
-        if any(isinstance(a, gast.Starred) for a in value.args) or any(
-            k.arg is None for k in value.keywords
-        ):
-            raise self.fn.error(
-                s, "starred arguments are not supported", "pass arguments one by one"
-            )
-        if obj is None and isinstance(func, gast.Attribute):
-            # a method call on a local array: x.sum(axis=0), x.reshape(n, m), x.dot(y)
-            rule = lookup("." + func.attr)
-            if rule is None:
-                raise self.fn.error(
-                    s,
-                    f"the method `.{func.attr}(...)` is not supported",
-                    f"use one of {_method_names()}, or the numpy function",
-                )
-            positional = [func.value] + list(value.args)
-            if func.attr in ("reshape", "transpose") and len(value.args) > 1:
-                positional = [func.value, gast.Tuple(elts=list(value.args), ctx=gast.Load())]
-        else:
-            rule = lookup(obj)
-            if rule is None and python_source_function(obj) is not None:
-                self.user_call(target, value, obj, hint, s, out)
-                return
-            if rule is None:
-                raise self._no_rule(func, obj, s)
-            positional = list(value.args)
-        bound = self.bind(rule, positional, value.keywords, label, s)
-        diff = rule.differentiable(len(bound))
-        args = [self.atom(a, hint, s, out) if k in diff else a for k, a in enumerate(bound)]
-        expr = self.primal_call(rule, value, bound, args)
-        if rule.parts is not None:  # a tuple of results: its elements get the derivatives
-            out.append(ir.Let(*self.where(s), target, expr))
-            self.tuples[target] = (rule, args)
-            return
-        self._emit(target, expr, rule, args, hint, s, out)
-
-    def user_call(self, target: str, value: gast.Call, obj: object, hint: str, s, out) -> None:
-        """``target = g(...)`` for a user function ``g``: a UserCall primitive, its
-        arguments bound to ``g``'s parameters (keywords and defaults resolved here)."""
-        label = ast_text(value.func)
-        call = self.user_call_primitive(value.func, obj, s)
-        if self.cycle is None:
-            self.cycle = find_cycle(self.fn.func) or []
-        if self.cycle:
-            raise recursion_error(self.cycle, *self.where_file(s))
-        params = call.params
-        if len(value.args) > len(params):
-            raise self.fn.error(
-                s,
-                f"`{label}` takes {len(params)} argument(s), {len(value.args)} given",
-                f"pass {', '.join(params)}",
-            )
-        given = dict(zip(params, value.args, strict=False))
-        for kw in value.keywords:
-            if kw.arg not in params or kw.arg in given:
-                raise self.fn.error(
-                    s,
-                    f"`{label}` has no parameter `{kw.arg}` (or it is passed twice)",
-                    f"pass {', '.join(params)}",
-                )
-            given[kw.arg] = kw.value
-        _, defaults = signature_of(call.func)
-        bound = []
-        for p in params:
-            if p in given:
-                bound.append(given[p])
-            elif p in defaults and _literal(defaults[p]):
-                bound.append(_const(defaults[p]))
-            else:
-                raise self.fn.error(
-                    s,
-                    f"`{label}`: no value for parameter `{p}`"
-                    + (" (only number, bool and None defaults are read)" if p in defaults else ""),
-                    f"pass `{p}` explicitly",
-                )
-        args = [self.atom(a, hint, s, out) for a in bound]
-        expr = gast.Call(func=_name(call.global_name), args=list(args), keywords=[])
-        self._emit(target, expr, call, args, hint, s, out)
-
-    def user_call_primitive(self, func: gast.expr, obj: object, s) -> UserCall:
-        py = python_source_function(obj)
-        if id(py) in self.calls:
-            return self.calls[id(py)]
-        try:
-            params, _ = signature_of(py)
-        except ValueError as exc:
-            raise self.fn.error(
-                s,
-                f"`{ast_text(func)}` has {exc}, which st_ad cannot pass",
-                "give it plain positional parameters",
-            ) from None
-        if isinstance(func, gast.Name):
-            global_name = func.id
-        else:  # other.helper: bind the compiled helper to a name of its own
-            global_name = self.names.fresh(ast_text(func).replace(".", "_"))
-        written = params_written(py)
-        if written:
-            raise self.fn.error(
-                s,
-                f"`{ast_text(func)}` writes into its argument `{written[0]}`, which st_ad "
-                "cannot follow across the call",
-                f"return the new values from `{ast_text(func)}` instead of writing them into "
-                "an argument",
-            )
-        call = UserCall(obj, py, global_name, ast_text(func), params)
-        self.calls[id(py)] = call
-        return call
-
-    def where_file(self, node: gast.AST) -> tuple[str, int, str]:
-        return self.fn.filename, self.fn.file_line(node), self.fn.text(node).strip()
-
-    def tuple_element(self, target: str, results: str, index: gast.expr, s, out) -> None:
-        """``target = results[index]`` for the tuple of a call like np.linalg.eigh: the
-        element's own rule gives its derivative."""
-        line, text = self.where(s)
-        rule, args = self.tuples[results]
-        n = len(rule.parts)
-        if not (
-            isinstance(index, gast.Constant) and type(index.value) is int and -n <= index.value < n
-        ):
-            raise self.fn.error(
-                s,
-                f"the results of `{rule.name}` must be taken with a constant index",
-                f"unpack them: `a, b = ...`, or index with 0 to {n - 1}",
-            )
-        k = index.value % n
-        expr = gast.Subscript(value=_name(results), slice=_const(k), ctx=gast.Load())
-        part = rule.parts[k]
-        if part is None:
-            out.append(ir.Let(line, text, target, expr))
-        else:
-            out.append(ir.Let(line, text, target, expr, part, list(args) + [_name(results)]))
-
-    def bind(self, rule, positional, keywords, label: str, s) -> list[gast.expr]:
-        """The call's arguments in the order of the rule's parameters; a parameter left out
-        is its default (``None`` unless the rule says otherwise)."""
-        params = rule.params
-        if params is None:  # positional only
-            if keywords and rule.differentiable(len(positional)):
-                raise self.fn.error(
-                    s, f"`{label}` takes no keyword arguments here", "pass them by position"
-                )
-            return list(positional)
-        parts: list[gast.expr] = []
-        if rule.sequence:
-            if not positional or not isinstance(positional[0], (gast.Tuple, gast.List)):
-                raise self.fn.error(
-                    s,
-                    f"`{label}` needs its arrays written out as a tuple",
-                    f"write {label}((a, b, ...))",
-                )
-            parts = list(positional[0].elts)
-            positional = positional[1:]
-            params = params[1:]
-        if len(positional) > len(params):
-            raise self.fn.error(
-                s,
-                f"`{label}` takes at most {len(params)} argument(s) in differentiated code",
-                f"pass only {', '.join(params)}",
-            )
-        values = dict(zip(params, positional, strict=False))
-        for kw in keywords:
-            if kw.arg not in params or kw.arg in values:
-                raise self.fn.error(
-                    s,
-                    f"`{label}`: the keyword argument `{kw.arg}` is not supported",
-                    f"pass only {', '.join(params)}",
-                )
-            values[kw.arg] = kw.value
-        missing = [_const(rule.defaults.get(p)) for p in params]
-        return parts + [values.get(p, m) for p, m in zip(params, missing, strict=True)]
-
-    def primal_call(self, rule, value: gast.Call, bound, args) -> gast.expr:
-        """The call as written, with its differentiable operands replaced by their names;
-        ``st.<impl>(...)`` where numba lacks the form."""
-        if rule.impl is not None:
-            given = rule.params is not None and rule.impl_if in rule.params
-            if rule.impl_if is None or (
-                given and not _is_none(bound[rule.params.index(rule.impl_if)])
-            ):
-                func = gast.Attribute(value=_name("st"), attr=rule.impl, ctx=gast.Load())
-                return gast.Call(func=func, args=list(args), keywords=[])
-        new = {id(b): a for b, a in zip(bound, args, strict=True)}
-
-        def sub(node):
-            if isinstance(node, (gast.Tuple, gast.List)) and id(node) not in new:
-                elts = [sub(e) for e in node.elts]
-                return type(node)(elts=elts, ctx=gast.Load())
-            return new.get(id(node), node)
-
-        func = value.func
-        if isinstance(func, gast.Attribute) and self.resolve(func) is None:
-            func = gast.Attribute(value=sub(func.value), attr=func.attr, ctx=gast.Load())
-        keywords = [gast.keyword(arg=k.arg, value=sub(k.value)) for k in value.keywords]
-        return gast.Call(func=func, args=[sub(a) for a in value.args], keywords=keywords)
-
-    def _emit(self, target, expr, rule, args, hint, s, out) -> None:
-        line, text = self.where(s)
-        if target in {_id(a) for a in args}:
-            tmp = self.temp(hint)
-            out.append(ir.Let(line, text, tmp, expr, rule, args))
-            expr, rule, args = _name(tmp), lookup("name"), [_name(tmp)]
-        out.append(ir.Let(line, text, target, expr, rule, args))
-
-    def _no_rule(self, func: gast.expr, obj: object, s) -> Exception:
-        label = ast_text(func)
-        if obj is MISSING:
-            return self.fn.error(s, f"`{label}` is not defined", "define or import it")
-        if python_source_function(obj) is not None:
-            return self.fn.error(
-                s,
-                f"`{label}` returns several values; a called function must return one value "
-                "to be differentiated",
-                f"split `{label}` into functions that each return one value",
-            )
-        py = getattr(obj, "py_func", obj)
-        if isinstance(py, types.FunctionType) and py.__name__ == "<lambda>":
-            return self.fn.error(
-                s,
-                f"`{label}` is a lambda, whose source st_ad cannot transform",
-                "define it with `def` at module level",
-            )
-        return self.fn.error(
-            s,
-            f"`{label}` has no derivative rule and no Python source st_ad could read",
-            f"give it a rule: `@st_ad.register_vjp({label})` on `def rule(g, result, *args)` "
-            f"(and `@st_ad.register_jvp({label})` for forward mode), or use the functions "
-            "listed in docs/primitives.md",
-        )
-
-
-def _literal(value: object) -> bool:
-    return value is None or type(value) in (bool, int, float)
-
-
-def _id(node: gast.expr) -> str | None:
-    return node.id if isinstance(node, gast.Name) else None
-
-
-def _is_none(node: gast.expr) -> bool:
-    return isinstance(node, gast.Constant) and node.value is None
-
-
-def _method_names() -> str:
-    return ", ".join(sorted(f"x{k}()" for k in RULES if isinstance(k, str) and k[:1] == "."))
-
-
-def ast_text(node: gast.AST) -> str:
-    import ast
-
-    return ast.unparse(gast.gast_to_ast(node))
-
 
 def normalize(fn: FunctionSource) -> ir.Function:
     """The normalised program of ``fn``."""
     taken = {n.id for n in gast.walk(fn.tree) if isinstance(n, gast.Name)} | set(fn.params)
     taken |= {"np", "st", "math", "njit", "tape", "tape_top"}  # what generated code uses
-    names = _Names(taken)
-    jumps = _JumpLowering(fn, names)
+    names = Names(taken)
+    jumps = JumpLowering(fn, names)
     body = jumps.function_body()
     lowering = _Lowering(fn, names, _assigned_names(fn.tree))
     ir_body = lowering.block(body)

@@ -12,22 +12,7 @@ import numbers
 
 import gast
 
-
-def name(id_: str) -> gast.Name:
-    return gast.Name(id=id_, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
-def const(value) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
-
-
-def attr(value: gast.expr, attribute: str) -> gast.Attribute:
-    return gast.Attribute(value=value, attr=attribute, ctx=gast.Load())
-
-
-def call(func: gast.expr, *args: gast.expr) -> gast.Call:
-    return gast.Call(func=func, args=list(args), keywords=[])
-
+from ..syntax import attr, call, const, name
 
 _OPS = {
     "+": gast.Add,
