@@ -23,6 +23,7 @@ import numpy
 from . import cache, ir
 from . import runtime as st_runtime
 from .analysis.bindings import split_bindings
+from .analysis.plan import forward_plan, reverse_plan
 from .analysis.typing import ProgramTypes, infer_types
 from .codegen.binding import Binding
 from .codegen.calls import CalleeDerivative
@@ -130,12 +131,12 @@ def generated_functions(p: Program, mode: str) -> tuple[list, list[CalleeDerivat
     """The generated functions of ``mode`` and the callee derivatives they call."""
     name = p.fn.name
     if mode == "forward":
-        generator = ForwardGenerator(p.fn, p.wrt)
+        generator = ForwardGenerator(forward_plan(p.fn, p.wrt))
         return [generator.function(f"{name}_tangent")], generator.callees.all()
     # Each entry point is generated whole rather than as a wrapper around a shared adjoint:
     # numba then compiles one function per entry point used, and grad stays in the
     # differentiable subset (st_ad.jvp(st_ad.grad(f)) gives Hessian-vector products).
-    generator = ReverseGenerator(p.fn, p.wrt, p.as_tuple)
+    generator = ReverseGenerator(reverse_plan(p.fn, p.wrt), p.as_tuple)
     functions = [
         generator.function(f"{name}_grad", with_value=False, seed_value=1.0),
         generator.function(f"{name}_value_and_grad", seed_value=1.0),

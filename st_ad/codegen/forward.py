@@ -12,9 +12,7 @@ from __future__ import annotations
 import gast
 
 from .. import ir
-from ..analysis.activity import active_names
-from ..analysis.aliases import sharing_at_writes
-from ..analysis.folding import folded_tests
+from ..analysis.plan import Plan
 from ..frontend.calls import UserCall
 from ..rules import lookup
 from ..rules.sym import ZERO, Sym, const, name
@@ -42,17 +40,17 @@ _GETITEM = lookup("getitem")
 
 
 class ForwardGenerator:
-    def __init__(self, fn: ir.Function, wrt: list[str]) -> None:
-        self.fn = fn
-        self.wrt = wrt
-        self.active = active_names(fn, wrt)
+    def __init__(self, plan: Plan) -> None:
+        fn = self.fn = plan.fn
+        self.wrt = list(plan.wrt)
+        self.active = plan.active
         self.names = DerivativeNames(fn.names)
         self.callees = CalleeRequests(self.names)
         # names updated in place (z += y, z[i] = ...): their tangents must not alias another
         # tangent, unless their value is a view of that tangent's value (``z = x``: an update
         # of z is one of x, and dz must stay dx)
         # tests numba would fold (analysis/folding.py): a return's branch may be one
-        self.folded = folded_tests(fn)
+        self.folded = plan.folded
         self.in_place = {
             ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
         }
@@ -63,7 +61,7 @@ class ForwardGenerator:
             and s.op is not None
             and isinstance(s.value, gast.Name)
         }
-        self.sharing = sharing_at_writes(fn)
+        self.sharing = plan.sharing
 
     def overlaps(self, s: ir.Store | ir.Accumulate) -> bool:
         """Whether the value of an in-place update may share memory with its target."""

@@ -17,9 +17,7 @@ from __future__ import annotations
 import gast
 
 from .. import ir
-from ..analysis.activity import active_names
-from ..analysis.aliases import shared_reads, sharing_at_writes
-from ..analysis.folding import folded_tests
+from ..analysis.plan import Plan
 from ..analysis.tbr import Recording, record
 from ..errors import UnsupportedError
 from ..rules import lookup
@@ -52,11 +50,11 @@ _GETITEM = lookup("getitem")
 
 
 class ReverseGenerator(StatementAdjoints):
-    def __init__(self, fn: ir.Function, wrt: list[str], as_tuple: bool = False) -> None:
-        self.fn = fn
-        self.wrt = wrt
+    def __init__(self, plan: Plan, as_tuple: bool = False) -> None:
+        fn = self.fn = plan.fn
+        self.wrt = list(plan.wrt)
         self.as_tuple = as_tuple
-        self.active = active_names(fn, wrt)
+        self.active = plan.active
         _reject_parallel_loops(fn)
         self.names = DerivativeNames(fn.names)
         self.callees = CalleeRequests(self.names)
@@ -71,11 +69,11 @@ class ReverseGenerator(StatementAdjoints):
         self.rec = Recording()
         self.counters: dict[int, str] = {}
         self.reversed_loops: set[int] = set()  # id() of loops whose reverse has a body
-        self.single = _single_use_adjoints(fn, self.active)
+        self.single = plan.single
         self.has_bar: set[str] = set()  # single-use adjoints bound so far in this sweep
-        self.shared = shared_reads(fn, self.active)
-        self.sharing = sharing_at_writes(fn)
-        self.folded = folded_tests(fn)
+        self.shared = plan.shared
+        self.sharing = plan.sharing
+        self.folded = plan.folded
         # What the reverse sweep reads decides what to record, and recording adds reads (a
         # branch whose only reverse work is restoring values still needs its condition):
         # iterate to the fixed point.
@@ -540,35 +538,6 @@ def _reject_parallel_loops(fn: ir.Function) -> None:
                 hint="use range for the gradient (st_ad.jvp runs a prange loop serially), "
                 "or parallelise over independent gradient evaluations",
             )
-
-
-def _single_use_adjoints(fn: ir.Function, active: set[str]) -> set[str]:
-    """Active names whose adjoint needs no zero-filled array: bound once, by a statement at
-    the top level of the function, read only by top-level statements, never indexed, written
-    into or passed to a user's rule. In straight-line code their contributions arrive in a
-    known order, so the first can bind the adjoint (saving an allocation, a fill and a pass
-    per array) and nothing needs resetting afterwards."""
-    bound: dict[str, int] = {}
-    for s in ir.walk(fn.body):
-        target = s.var if isinstance(s, ir.For) else ir.defined_name(s)
-        if target is not None:
-            bound[target] = bound.get(target, 0) + 1
-    nested: set[str] = set()
-    excluded: set[str] = set(fn.params)
-    for s in fn.body:
-        if isinstance(s, (ir.If, ir.For, ir.While)):
-            for inner in ir.walk([s]):
-                nested |= ir.names_read(inner)
-                if isinstance(inner, ir.Let) and inner.index is not None:
-                    nested |= ir.names_in(inner.index)
-    for s in ir.walk(fn.body):
-        if isinstance(s, (ir.Store, ir.Accumulate)):
-            excluded.add(ir.defined_name(s))
-        if isinstance(s, ir.Let) and s.prim is not None:
-            if s.prim is _GETITEM or s.prim.custom:
-                excluded |= {a.id for a in s.args if isinstance(a, gast.Name)}
-    top = {s.target for s in fn.body if isinstance(s, ir.Let)}
-    return {n for n in top & active if bound.get(n) == 1} - nested - excluded
 
 
 def _uses_tape(body: list[gast.stmt]) -> bool:
