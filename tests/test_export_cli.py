@@ -3,6 +3,7 @@
 st_ad made unimportable, three prove the command line's entry point; the rest runs in-process
 and compiles nothing."""
 
+import ast
 import json
 import math
 import os
@@ -133,6 +134,30 @@ def test_exported_module_runs_without_st_ad(tmp_path):
     np.testing.assert_allclose(out["grad"], expected, rtol=1e-6, atol=1e-8)
     assert out["value"] == pytest.approx(chain(x, 0.5), rel=1e-12)
     assert out["dvalue"] == pytest.approx(expected @ np.array([1.0, -2.0, 0.5]), rel=1e-6)
+
+
+def sine_sum(x):
+    return np.sum(np.sin(x))
+
+
+def test_export_carries_only_the_runtime_helpers_its_code_calls():
+    text = export_source(sine_sum)
+    tree = ast.parse(text)
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets}
+    called = {
+        n.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "st"
+    }
+    assert called and called <= defined  # every helper the code calls is there
+    assert "def cholesky_vjp(" not in text and "st_ad.runtime.matrix" not in text
+    assert len(text.splitlines()) < 500  # the whole runtime is over 1,400 lines
+    imported = {
+        a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names
+    }
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert imported <= read  # no import of a helper left out
 
 
 def test_export_name_conflicts_are_errors():

@@ -18,7 +18,16 @@ LAYERS = [
     ["st_ad.analysis"],
     ["st_ad.codegen"],
     ["st_ad.cache", "st_ad.transform"],
-    ["st_ad.dispatch", "st_ad.api", "st_ad.user_rules", "st_ad.export", "st_ad", "st_ad.__main__"],
+    [
+        "st_ad.dispatch",
+        "st_ad.api",
+        "st_ad.user_rules",
+        "st_ad.export",
+        "st_ad.export_runtime",
+        "st_ad.export_values",
+        "st_ad",
+        "st_ad.__main__",
+    ],
 ]
 
 
