@@ -49,3 +49,25 @@ def test_golden_function_gradient():
         fd = (damped_sum(x + e, 7) - damped_sum(x - e, 7)) / (2 * h)
         assert math.isclose(g[k], fd, rel_tol=1e-7, abs_tol=1e-9)
     assert math.isclose(st_ad.value_and_grad(damped_sum)(x, 7)[0], damped_sum(x, 7), rel_tol=1e-14)
+
+
+def product_of(a, b):
+    return a * b
+
+
+@st_ad.register_vjp(product_of)
+def _product_of_vjp(g, y, a, b):
+    return (g * b, g * a)
+
+
+def through_product(x, y):
+    t = product_of(x, y)
+    return t * t
+
+
+def test_names_do_not_depend_on_how_often_the_generator_ran():
+    """Each entry point names its temporaries as if it were generated alone (the reverse
+    generator runs its sweep several times to find what to record, then once per entry)."""
+    source = st_ad.source(through_product, wrt=(0, 1))
+    assert source.count("    t_cotangents = rule_product_of_vjp(t_bar, t, x, y)\n") == 3
+    assert "t_cotangents2" not in source

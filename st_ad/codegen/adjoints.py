@@ -44,7 +44,7 @@ class StatementAdjoints:
             contributions = call_rule(self.fn, s, s.prim.vjp, g, Sym(name(s.target)), *args)
             if s.prim.custom:
                 # a user's rule: one call returns every cotangent (None where there is none)
-                cotangents = self.names.fresh(f"{s.target}_cotangents")
+                cotangents = self.names.of_statement(s, f"{s.target}_cotangents")
                 out.append(assign(cotangents, contributions.node))
                 self.reads([contributions.node])
                 contributions = [Sym(subscript(cotangents, const(k))) for k in range(len(s.args))]
@@ -84,7 +84,7 @@ class StatementAdjoints:
         self.reads([c.node])
         # v's cotangent is computed before y_bar is scaled and added after: v may be y
         # itself (y *= y), whose adjoint then receives both
-        cotangent = self.names.fresh(f"{v.id}_cotangent")
+        cotangent = self.names.of_statement(s, f"{v.id}_cotangent")
         return [assign(cotangent, c.node), scale, self.contribute(v.id, name(cotangent), True)]
 
     def adjoint_call(self, s: ir.Let, y_bar: str) -> list[gast.stmt]:

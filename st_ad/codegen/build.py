@@ -104,6 +104,7 @@ class DerivativeNames:
         self.taken = set(taken)
         self._bar: dict[str, str] = {}
         self._dot: dict[str, str] = {}
+        self._of: dict[tuple[str, int], str] = {}
 
     def _fresh(self, candidates: list[str]) -> str:
         for c in candidates:
@@ -132,6 +133,15 @@ class DerivativeNames:
 
     def fresh(self, base: str) -> str:
         return self._fresh([base])
+
+    def of_statement(self, s: object, base: str) -> str:
+        """A temporary of statement ``s``: the same name however often its derivative code is
+        generated (the reverse generator runs its sweep to a fixed point, then once per entry
+        point), so every entry point reads as if it were generated alone."""
+        key = (base, id(s))
+        if key not in self._of:
+            self._of[key] = self._fresh([base])
+        return self._of[key]
 
 
 def binop(left: gast.expr, op: gast.operator, right: gast.expr) -> gast.expr:

@@ -175,7 +175,7 @@ class ForwardGenerator:
             if dv is ZERO:
                 return [aug(dy, "*", s.value), primal]
             # y dv first, into a name: dv may be dy itself (y *= y) or a view of it
-            term = self.names.fresh(f"{s.target}_times_d{s.value.id}")
+            term = self.names.of_statement(s, f"{s.target}_times_d{s.value.id}")
             out.append(assign(term, (y * dv).node))
             out.append(aug(dy, "*", s.value))
             out.append(aug(dy, "+", name(term)))
