@@ -30,7 +30,7 @@ from .codegen.calls import CalleeDerivative
 from .codegen.emit import GENERATED_PACKAGE, globals_of, module_source
 from .codegen.forward import ForwardGenerator
 from .codegen.reverse import ReverseGenerator
-from .errors import StAdError
+from .errors import StAdError, caller_location
 from .frontend.calls import primal_of
 from .frontend.check import check_supported
 from .frontend.normalize import normalize
@@ -219,6 +219,7 @@ def resolve(b: Binding, func: types.FunctionType) -> object:
 def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.ModuleType:
     """The generated module of ``mode`` for ``func``: from the on-disk cache when its key is
     there and intact, else generated (and stored)."""
+    _refuse_reverse_of_generated(func, mode)
     key = cache.transform_key(func, wrt, mode)
     py = python_function(func)
     stem = f"{py.__name__}_{mode}"
@@ -239,6 +240,21 @@ def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.Mo
     cache.write_entry(key, path, source, [b.to_json() for b in bindings])
     cache.STATS["generated"] += 1
     return _import(path, injected)
+
+
+def _refuse_reverse_of_generated(func: Callable, mode: str) -> None:
+    """Reverse mode over st_ad's own derivative code is not supported (its tape and tuple
+    returns have no adjoint); say so at the user's call rather than at a generated line."""
+    py = python_function(func)
+    if mode == "reverse" and (py.__module__ or "").startswith(GENERATED_PACKAGE + "."):
+        raise StAdError(
+            f"`{py.__name__}` is a derivative st_ad generated, and reverse mode cannot "
+            "differentiate st_ad's derivative code",
+            hint="compose forward over reverse: st_ad.jvp(st_ad.grad(f)) gives "
+            "Hessian-vector products; to read generated code, call st_ad.source(f, mode=...) "
+            "on your own function",
+            **caller_location(),
+        )
 
 
 def _import(path: Path, injected: dict[str, object]) -> types.ModuleType:
@@ -275,6 +291,7 @@ def _check_syntax(source: str, func: Callable) -> None:
 
 def module_text(func: Callable, wrt: Wrt, mode: str) -> str:
     """The generated source of ``mode`` (what ``st_ad.source`` prints)."""
+    _refuse_reverse_of_generated(func, mode)
     source, _, _ = generate(program(func, wrt), mode)
     return source
 

@@ -10,11 +10,13 @@ Registering again replaces the rule.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable
 from typing import Any
 
 import gast
 import numba
+import numpy
 from numba.core.registry import CPUDispatcher
 
 from .api import forget_transforms
@@ -27,14 +29,25 @@ def _compiled(f: Callable) -> Any:
     return f if isinstance(f, CPUDispatcher) else numba.njit(f)
 
 
-def _user_rule(func: Callable) -> Rule:
-    """The rule of ``func``, created (with both modes missing) on first registration."""
+def _user_rule(func: Callable, params: tuple[str, ...] | None = None) -> Rule:
+    """The rule of ``func``, created (with both modes missing) on first registration.
+    ``params`` are the primal parameters the rule function names, used for a library
+    callable (a numpy function or ufunc, a builtin), whose own signature may list options
+    (``out=``, ``dtype=``) differentiated code does not pass."""
     rule = lookup(func)
     if rule is not None and rule.family == "user":
         return rule
-    py = python_function(func)
-    params = tuple(inspect.signature(py).parameters)
-    label = py.__name__
+    library = _library_callable(func)
+    if library:
+        label = getattr(func, "__name__", type(func).__name__)
+        keys = [func]
+        if params is None:
+            raise TypeError(f"give {label} a rule with register_vjp or register_jvp first")
+    else:
+        py = python_function(func)
+        params = tuple(inspect.signature(py).parameters)
+        label = py.__name__
+        keys = [py] if func is py else [py, func]
     rule = Rule(
         name=label,
         jvp=_missing(label, "register_jvp"),
@@ -43,10 +56,29 @@ def _user_rule(func: Callable) -> Rule:
         params=params,
         family="user",
     )
-    RULES[py] = rule
-    if func is not py:
-        RULES[func] = rule
+    for key in keys:
+        RULES[key] = rule
     return rule
+
+
+def _library_callable(func: object) -> bool:
+    """A function of numpy or Python itself (no source st_ad would read): its rule is keyed
+    by the object, and its call in differentiated code stays as written."""
+    if isinstance(func, (numpy.ufunc, types.BuiltinFunctionType)):
+        return True
+    module = getattr(func, "__module__", None) or ""
+    return callable(func) and module.split(".")[0] == "numpy"
+
+
+def _rule_params(function: Callable, skip: int, halves: bool = False) -> tuple[str, ...]:
+    """The primal parameters a rule function names: after its first ``skip`` parameters
+    (and, for a jvp, the first half of the rest: the other half are tangents)."""
+    names = [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ][skip:]
+    return tuple(names[: len(names) // 2] if halves else names)
 
 
 def _missing(label: str, decorator: str) -> Callable:
@@ -79,7 +111,7 @@ def register_vjp(func: Callable) -> Callable[[Callable], Callable]:
     Calls to ``func`` in differentiated code then use it in reverse mode."""
 
     def decorator(vjp: Callable) -> Callable:
-        rule = _user_rule(func)
+        rule = _user_rule(func, _rule_params(vjp, 2))
         global_name = _bind(rule, "vjp", vjp)
 
         def vjp_rule(g: Sym, y: Sym, *args: Sym | None) -> Sym:
@@ -99,7 +131,7 @@ def register_jvp(func: Callable) -> Callable[[Callable], Callable]:
     argument with no tangent gets zeros of its shape."""
 
     def decorator(jvp: Callable) -> Callable:
-        rule = _user_rule(func)
+        rule = _user_rule(func, _rule_params(jvp, 1, halves=True))
         global_name = _bind(rule, "jvp", jvp)
 
         def jvp_rule(y: Sym, *rest: Sym | None) -> Sym:
@@ -119,7 +151,7 @@ def register_jvp(func: Callable) -> Callable[[Callable], Callable]:
 def scalar_rule(func: Callable, partial: Callable) -> Callable:
     """Both modes for an elementwise ``func(x)`` from its derivative ``partial(x, y)``, with
     ``y = func(x)``: e.g. ``scalar_rule(sigmoid, lambda x, y: y * (1 - y))``."""
-    rule = _user_rule(func)
+    rule = _user_rule(func, ("x",))
     if len(rule.params or ()) != 1:
         raise TypeError(f"scalar_rule needs a function of one argument, not {func!r}")
     global_name = _bind(rule, "partial", partial)
@@ -136,8 +168,11 @@ def scalar_rule(func: Callable, partial: Callable) -> Callable:
 def non_differentiable(func: Callable) -> Callable:
     """Mark ``func`` as having no derivative (its result is a constant for st_ad); usable as
     a decorator."""
-    py = python_function(func)
-    keys = [py] if func is py else [py, func]
-    no_derivative(keys, py.__name__, family="user", note="marked non_differentiable")
+    if _library_callable(func):
+        keys, label = [func], getattr(func, "__name__", type(func).__name__)
+    else:
+        py = python_function(func)
+        keys, label = ([py] if func is py else [py, func]), py.__name__
+    no_derivative(keys, label, family="user", note="marked non_differentiable")
     forget_transforms()
     return func

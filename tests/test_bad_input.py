@@ -908,6 +908,36 @@ def test_lambda_is_rejected_at_its_line():
     )
 
 
+def sine_energy(x):
+    return np.sum(np.sin(x) * x)
+
+
+@pytest.mark.parametrize("make", ["grad_of_jvp", "source_of_jvp", "grad_of_grad"])
+def test_reverse_mode_of_a_derivative_names_the_call(make):
+    """Reverse mode cannot differentiate st_ad's own derivative code (forward over reverse
+    can): the error says so at the user's call, not at a line of generated code."""
+    with pytest.raises(st_ad.StAdError) as info:
+        if make == "grad_of_jvp":
+            st_ad.grad(st_ad.jvp(sine_energy))  # CALL
+        elif make == "source_of_jvp":
+            st_ad.source(st_ad.jvp(sine_energy))  # CALL
+        else:
+            st_ad.grad(st_ad.grad(sine_energy))  # CALL
+    line = line_of(test_reverse_mode_of_a_derivative_names_the_call, "# CALL")
+    line += {"grad_of_jvp": 0, "source_of_jvp": 2, "grad_of_grad": 4}[make]
+    text = check_error(info, st_ad.StAdError, line, "is a derivative st_ad generated")
+    assert "st_ad.jvp(st_ad.grad(f))" in text and "st_ad.source(f, mode=" in text
+
+
+def test_forward_mode_of_a_gradient_is_still_supported():
+    x = np.array([0.3, -1.2, 0.8])
+    hvp = st_ad.jvp(st_ad.grad(sine_energy))
+    _, hv = hvp(x, np.array([1.0, 0.0, 0.0]))
+    # d/dx0 of (sin x0 + x0 cos x0) is 2 cos x0 - x0 sin x0
+    assert hv[0] == pytest.approx(2 * np.cos(0.3) - 0.3 * np.sin(0.3), rel=1e-12)
+    assert hv[1] == pytest.approx(0.0, abs=1e-15) and hv[2] == pytest.approx(0.0, abs=1e-15)
+
+
 # 7. environment ----------------------------------------------------------------------------
 def for_cache_file_test(x):
     return x * 3.0

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 import st_ad
+from st_ad.api import forget_transforms
+from st_ad.rules.registry import RULES
 
 X = np.linspace(-1.5, 2.0, 7)
 
@@ -124,3 +126,42 @@ def test_a_function_with_no_rule_and_no_source():
     text = str(info.value)
     assert "np.linalg.qr" in text and "register_vjp" in text
     assert "test_user_rules.py" in text and "q, r = np.linalg.qr(a)" in text
+
+
+def sinc_energy(x):
+    return np.sum(np.sinc(x) * x)
+
+
+def _central(f, x, h=1e-6):
+    out = np.zeros_like(x)
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e[k] = h
+        out[k] = (f(x + e) - f(x - e)) / (2 * h)
+    return out
+
+
+def test_a_rule_for_a_numpy_function_without_one():
+    """np.sinc has no built-in rule; the error says how to give it one, and the rule a user
+    registers for numpy's own function is then used in both modes."""
+    with pytest.raises(st_ad.UnsupportedError, match=r"register_vjp\(np.sinc\)"):
+        st_ad.grad(sinc_energy)
+    x = np.array([0.3, -0.8, 1.7, 2.2])
+    try:
+        # d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x
+        @st_ad.register_vjp(np.sinc)
+        def _sinc_vjp(g, y, x):
+            return (g * (np.cos(np.pi * x) - y) / x,)
+
+        @st_ad.register_jvp(np.sinc)
+        def _sinc_jvp(y, x, dx):
+            return (np.cos(np.pi * x) - y) / x * dx
+
+        want = _central(sinc_energy, x)
+        np.testing.assert_allclose(st_ad.grad(sinc_energy)(x), want, rtol=1e-7)
+        v = np.array([1.0, -0.5, 0.25, 2.0])
+        _, dy = st_ad.jvp(sinc_energy)(x, v)
+        assert dy == pytest.approx(want @ v, rel=1e-7)
+    finally:
+        RULES.pop(np.sinc, None)
+        forget_transforms()
