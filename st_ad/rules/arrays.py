@@ -53,14 +53,20 @@ _shape_rule(
     view=True,  # x itself when it is contiguous already
 )
 
-# ``y = x[index]``: the generator writes the cotangent into ``x_bar[index]`` and the tangent
-# is ``dx[index]``; this entry marks the primitive.
+def _by_the_generators(*args):
+    """``y = x[index]`` has no rule of its own: its tangent ``dx[index]`` and its adjoint
+    ``x_bar[index] += y_bar`` need the index, which the generators write themselves
+    (``ForwardGenerator.let_tangent``, ``StatementAdjoints.adjoint_getitem``)."""
+    raise AssertionError("getitem's derivatives are written by the generators")
+
+
+# ``y = x[index]``: this entry marks the primitive (a view of ``x``, differentiable in ``x``)
 register(
     ["getitem"],
     Rule(
         "getitem",
-        lambda y, x, dx: ZERO,
-        lambda g, y, x: (g,),
+        _by_the_generators,
+        _by_the_generators,
         diff=(0,),
         family="shape",
         note="x[i], slices, x[None, :]: basic indexing (integer-array indexing too)",
