@@ -25,6 +25,9 @@ the st_ad/hand-written ratios.
 
 JAX is timed as an optional peer only when it is importable.
 
+Then, unless ``--no-first-call``, it times st_ad's first gradient against the compile of the
+hand-written one, each in a fresh process with empty caches (``bench/first_call.py``).
+
 Last, unless ``--no-startup``, it measures the time to the first gradient in a fresh
 process, with st_ad's on-disk cache cold and warm, against a plain cached njit function
 (``bench/startup.py``; about 30 s).
@@ -72,6 +75,8 @@ from bench.array_problems import (  # noqa: E402
     mlp_loss_nb,
 )
 from bench.call_problems import lj_energy_calls, lj_energy_calls_nb  # noqa: E402
+from bench.first_call import format_rows as format_first_call  # noqa: E402
+from bench.first_call import run_first_call  # noqa: E402
 from bench.startup import format_rows, run_startup  # noqa: E402
 from tests.problems import (  # noqa: E402
     LORENZ_PARAMS,
@@ -107,6 +112,83 @@ class Problem(NamedTuple):
     args: tuple
     target: float | None = None  # goal for st_ad/hand-written, printed next to the row
     required: bool = True  # st_ad failing here makes the exit status 1
+
+
+def make_problems() -> list[Problem]:
+    """Every benchmark row, in table order (also read by ``bench/first_call.py``)."""
+    return [
+        Problem(
+            f"Lennard-Jones N={LJ_N}",
+            "lj",
+            lj_energy,
+            0,
+            lj_energy_nb,
+            lambda pos: -lj_forces_nb(pos),
+            (lattice_positions(LJ_N, seed=0),),
+        ),
+        Problem(
+            f"Lennard-Jones N={LJ_N}, pair term in an @njit helper",
+            "lj_calls",
+            lj_energy_calls,
+            0,
+            lj_energy_calls_nb,
+            lambda pos: -lj_forces_nb(pos),
+            (lattice_positions(LJ_N, seed=0),),
+            required=False,
+        ),
+        Problem(
+            f"RK4 Lorenz {LORENZ_NSTEPS} steps",
+            "lorenz",
+            lorenz_rk4,
+            (0, 1),
+            lorenz_rk4_nb,
+            lorenz_rk4_grad_nb,
+            (LORENZ_U0.copy(), LORENZ_PARAMS.copy(), LORENZ_DT, LORENZ_NSTEPS),
+        ),
+        Problem(
+            f"ext. Rosenbrock n={ROSEN_N}",
+            "rosenbrock",
+            rosenbrock,
+            0,
+            rosenbrock_nb,
+            rosenbrock_grad_nb,
+            (rosenbrock_point(ROSEN_N, seed=0),),
+        ),
+        # array-level problems: st_ad may not support all of their primitives yet
+        Problem(
+            f"MLP {MLP_IN}-{MLP_HIDDEN}-{MLP_OUT} batch {MLP_BATCH}",
+            "mlp",
+            mlp_loss,
+            (0, 1, 2, 3),
+            mlp_loss_nb,
+            mlp_loss_grad_nb,
+            mlp_data(seed=0),
+            target=1.3,
+            required=False,
+        ),
+        Problem(
+            f"logistic regression {LOGISTIC_M}x{LOGISTIC_N}",
+            "logistic",
+            logistic,
+            0,
+            logistic_nb,
+            logistic_grad_nb,
+            logistic_data(seed=0),
+            target=1.3,
+            required=False,
+        ),
+        Problem(
+            f"log-det {LOGDET_N}x{LOGDET_N} SPD",
+            "logdet",
+            logdet,
+            0,
+            logdet_nb,
+            logdet_grad_nb,
+            logdet_data(seed=0),
+            target=2.0,
+            required=False,
+        ),
+    ]
 
 
 def median_time(fn, args, min_time=0.4, min_reps=15, max_reps=5000, warmup=3):
@@ -257,6 +339,12 @@ def main():
         "so first-call times include code generation and numba compilation)",
     )
     ap.add_argument(
+        "--no-first-call",
+        action="store_true",
+        help="skip st_ad's first call against the hand-written gradient's compile, in fresh "
+        "processes (bench/first_call.py)",
+    )
+    ap.add_argument(
         "--no-startup",
         action="store_true",
         help="skip the time-to-first-gradient measurement in fresh processes (bench/startup.py)",
@@ -274,79 +362,7 @@ def main():
 
     import st_ad
 
-    problems = [
-        Problem(
-            f"Lennard-Jones N={LJ_N}",
-            "lj",
-            lj_energy,
-            0,
-            lj_energy_nb,
-            lambda pos: -lj_forces_nb(pos),
-            (lattice_positions(LJ_N, seed=0),),
-        ),
-        Problem(
-            f"Lennard-Jones N={LJ_N}, pair term in an @njit helper",
-            "lj_calls",
-            lj_energy_calls,
-            0,
-            lj_energy_calls_nb,
-            lambda pos: -lj_forces_nb(pos),
-            (lattice_positions(LJ_N, seed=0),),
-            required=False,
-        ),
-        Problem(
-            f"RK4 Lorenz {LORENZ_NSTEPS} steps",
-            "lorenz",
-            lorenz_rk4,
-            (0, 1),
-            lorenz_rk4_nb,
-            lorenz_rk4_grad_nb,
-            (LORENZ_U0.copy(), LORENZ_PARAMS.copy(), LORENZ_DT, LORENZ_NSTEPS),
-        ),
-        Problem(
-            f"ext. Rosenbrock n={ROSEN_N}",
-            "rosenbrock",
-            rosenbrock,
-            0,
-            rosenbrock_nb,
-            rosenbrock_grad_nb,
-            (rosenbrock_point(ROSEN_N, seed=0),),
-        ),
-        # array-level problems: st_ad may not support all of their primitives yet
-        Problem(
-            f"MLP {MLP_IN}-{MLP_HIDDEN}-{MLP_OUT} batch {MLP_BATCH}",
-            "mlp",
-            mlp_loss,
-            (0, 1, 2, 3),
-            mlp_loss_nb,
-            mlp_loss_grad_nb,
-            mlp_data(seed=0),
-            target=1.3,
-            required=False,
-        ),
-        Problem(
-            f"logistic regression {LOGISTIC_M}x{LOGISTIC_N}",
-            "logistic",
-            logistic,
-            0,
-            logistic_nb,
-            logistic_grad_nb,
-            logistic_data(seed=0),
-            target=1.3,
-            required=False,
-        ),
-        Problem(
-            f"log-det {LOGDET_N}x{LOGDET_N} SPD",
-            "logdet",
-            logdet,
-            0,
-            logdet_nb,
-            logdet_grad_nb,
-            logdet_data(seed=0),
-            target=2.0,
-            required=False,
-        ),
-    ]
+    problems = make_problems()
 
     jax_peers = {} if opts.no_jax else make_jax_peers()
 
@@ -442,6 +458,10 @@ def main():
     for r in rows:
         if "jax_diff" in r:
             print(f"  {r['label']}: jax vs hand-written {r['jax_diff']:.2e}")
+    if not opts.no_first_call:
+        sys.stdout.flush()
+        print()
+        print(format_first_call(run_first_call()))
     if not opts.no_startup:
         # fresh processes with caches of their own: not counted in the exit status
         sys.stdout.flush()
