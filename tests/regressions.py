@@ -366,3 +366,15 @@ def branch_numba_folds(w, a):
     else:
         t = np.sum(np.cos(w)) * a
     return t + b
+
+
+# Forward mode: a value computed from inactive operands only, made active later by a write
+# into it, got its tangent from the rule applied to zero tangents: for np.mean with axis=
+# that wrote `st.mean(0.0, 1)`, which numba cannot compile (fuzz seed 2026 #1032). A jvp is
+# linear in the tangents: with all of them zero, the tangent is zeros of the value's shape.
+
+
+def mean_axis_then_written(A, b):
+    z = np.mean(A * 2.0, axis=1)
+    z[0] = z[0] * b
+    return np.sum(z)

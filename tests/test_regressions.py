@@ -250,3 +250,10 @@ def test_a_test_numba_folds(a):
     else:
         grads = (np.cos(w) * a, np.sum(np.sin(w)))
     check_every_mode(r.branch_numba_folds, (w, a), (0, 1), grads)
+
+
+def test_an_inactive_value_made_active_by_a_later_write():
+    A = np.arange(6.0).reshape(2, 3)
+    b = 0.5
+    # f = b * mean(2 A[0]) + mean(2 A[1]): d/db = mean(2 A[0]) = 2.0
+    check_every_mode(r.mean_axis_then_written, (A, b), 1, (2.0,))

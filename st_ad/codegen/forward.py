@@ -207,6 +207,10 @@ class ForwardGenerator:
         elif s.prim is not None:
             diff = differentiable(s)
             tangents = [self.tangent(a) if k in diff else ZERO for k, a in enumerate(s.args)]
+            if all(t is ZERO for t in tangents):
+                # a jvp is linear in the tangents: no need to ask the rule, whose helpers need
+                # not accept a zero in place of an array (st.mean(0.0, axis))
+                return st_call("zeros_adj", name(s.target))
             args = [operand(a) for a in s.args]
             d = call_rule(self.fn, s, s.prim.jvp, Sym(name(s.target)), *args, *tangents)
             # the tangent has the value's float type: numba computes 1.0 * x in float64 for

@@ -53,6 +53,7 @@ _shape_rule(
     view=True,  # x itself when it is contiguous already
 )
 
+
 def _by_the_generators(*args):
     """``y = x[index]`` has no rule of its own: its tangent ``dx[index]`` and its adjoint
     ``x_bar[index] += y_bar`` need the index, which the generators write themselves
