@@ -378,3 +378,19 @@ def mean_axis_then_written(A, b):
     z = np.mean(A * 2.0, axis=1)
     z[0] = z[0] * b
     return np.sum(z)
+
+
+# A parameter re-bound inside a loop, in a statement the reverse sweep recomputes (it reads
+# only constants): the recomputation, counting one definition of `a` in the body, re-ran
+# `a = 1.0` in the reverse sweep and recorded nothing, so an adjoint before the loop read 1.0
+# where it needed the argument (fuzz seed 2026 #1058: a wrong gradient). A parameter is
+# bound on entry: re-bound in the body, it has two definitions.
+
+
+def param_rebound_in_loop(x, a):
+    z = x * np.minimum(a, 0.7)
+    for i in range(2):
+        a, s = 1.0, a  # s reads the argument, then 1.0: one web with it
+        if a < 0.5:
+            return np.sum(x)
+    return np.sum(z)

@@ -257,3 +257,10 @@ def test_an_inactive_value_made_active_by_a_later_write():
     b = 0.5
     # f = b * mean(2 A[0]) + mean(2 A[1]): d/db = mean(2 A[0]) = 2.0
     check_every_mode(r.mean_axis_then_written, (A, b), 1, (2.0,))
+
+
+def test_a_parameter_rebound_in_a_loop_keeps_its_value_for_earlier_adjoints():
+    x = np.array([0.3, -0.2, 0.8])
+    a = 0.59  # min(a, 0.7) = a: f = a * sum(x)
+    grads = (np.full(3, a), float(np.sum(x)))
+    check_every_mode(r.param_rebound_in_loop, (x, a), (0, 1), grads)

@@ -222,6 +222,9 @@ def _recomputed(
     """id(block) -> the statements the reverse sweep reruns when it enters that block of a
     loop, in place of recording their values."""
     defs = _count_defs(fn.body)
+    for p in fn.params:
+        if p in defs:  # bound on entry too: a re-bound parameter has two definitions
+            defs[p] += 1
     # bound once, outside every loop: the value never changes once the loops run
     constant = {n for n in _outside_loops(fn.body) if defs.get(n) == 1}
     reads = _read_counts(fn.body)
