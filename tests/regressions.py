@@ -390,7 +390,7 @@ def mean_axis_then_written(A, b):
 def param_rebound_in_loop(x, a):
     z = x * np.minimum(a, 0.7)
     for i in range(2):
-        a, s = 1.0, a  # s reads the argument, then 1.0: one web with it
+        a, s = 1.0, a  # noqa: F841 (s reads the argument, then 1.0: one web with it)
         if a < 0.5:
             return np.sum(x)
     return np.sum(z)
