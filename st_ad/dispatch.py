@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import linecache
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,7 +317,14 @@ def _user_line(text: str) -> tuple[int, str, str | None] | None:
     """The user's line behind the generated line numba failed on: the nearest ``# line N:``
     or ``# adjoint of line N:`` comment above it in the generated file, and the user's file
     named in that file's header."""
-    m = re.search(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text)  # innermost first
+    # innermost first; numba's and st_ad's own sources (an implementation numba was typing
+    # when it failed) are not the user's
+    found = (
+        m
+        for m in re.finditer(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text)
+        if not _library_source(Path(m.group(1)).resolve())
+    )
+    m = next(found, None)
     if m is None:
         return None
     path, row = Path(m.group(1)).resolve(), int(m.group(2))
@@ -334,6 +342,16 @@ def _user_line(text: str) -> tuple[int, str, str | None] | None:
         if found:
             return int(found.group(1)), found.group(2), filename
     return None
+
+
+_LIBRARIES = tuple(
+    Path(module.__file__).resolve().parent for module in (numba, np, sys.modules["st_ad"])
+)
+
+
+def _library_source(path: Path) -> bool:
+    """A file of numba, numpy or st_ad itself (the generated modules are not in st_ad)."""
+    return any(path.is_relative_to(root) for root in _LIBRARIES)
 
 
 # call-time argument checks (at compilation, once per argument-type signature) ----------

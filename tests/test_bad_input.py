@@ -517,6 +517,29 @@ def test_runtime_error_in_compiled_code_is_an_st_ad_error():
     )
 
 
+@numba.njit
+def dot_with_zeros(v):
+    g = np.zeros(v.shape[0])
+    return np.dot(g, v) + v[0]  # marker: mixed dtypes
+
+
+def calls_dot_with_zeros(x):
+    return dot_with_zeros(x) * 2.0
+
+
+@pytest.mark.parametrize("kind", ["grad", "jvp"])
+def test_a_numba_limit_inside_a_callee_names_the_callees_line(kind):
+    """np.dot of a float64 and a float32 array: numba rejects it (in the plain function too);
+    the error names the user's line in the callee, not numba's own source."""
+    x = np.ones(3, dtype=np.float32)
+    with pytest.raises(st_ad.StAdError) as info:
+        if kind == "grad":
+            transform("grad", calls_dot_with_zeros)(x)
+        else:
+            transform("jvp", calls_dot_with_zeros)(x, np.ones(3, dtype=np.float32))
+    check_error(info, st_ad.StAdError, line_of(dot_with_zeros, "# marker: mixed dtypes"), "dot")
+
+
 def test_tangent_of_the_wrong_shape_read_by_index():
     df = transform("jvp", indexed)
     with pytest.raises(st_ad.StAdError) as info:

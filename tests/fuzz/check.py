@@ -519,9 +519,14 @@ def numba_typing_problem(case: Case) -> str:
     return ""
 
 
-# What numba itself cannot compile: one type per name at a merge, and (numba 0.68) a ufunc
-# on a name re-bound to a view of itself in a loop (layout 'A'), which plain njit rejects too.
-NUMBA_LIMITS = ("Cannot unify", "Don't know how to allocate array with layout")
+# What numba itself cannot compile: one type per name at a merge, (numba 0.68) a ufunc on a
+# name re-bound to a view of itself in a loop (layout 'A'), and np.dot of arrays of two
+# dtypes (float64 zeros and a float32 argument), which plain njit rejects too.
+NUMBA_LIMITS = (
+    "Cannot unify",
+    "Don't know how to allocate array with layout",
+    "Function(<built-in function dot>) found for signature",
+)
 
 
 def _copy(args: tuple) -> tuple:
