@@ -14,10 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from .dispatch import CallSpec, Dispatcher, as_dispatcher, def_place, with_defaults
+from .dispatch import CallSpec, Dispatcher, def_place, with_defaults
 from .errors import StAdError, StAdWarning, caller_location
 from .frontend.source import load, python_function
-from .transform import Wrt, WrtError, built, forget, module_text, parameters, resolve_wrt
+from .signatures import typed_dispatcher
+from .transform import (
+    Signature,
+    Wrt,
+    WrtError,
+    built,
+    built_for,
+    forget,
+    module_text,
+    parameters,
+    resolve_wrt,
+)
 
 
 def forget_transforms() -> None:
@@ -75,7 +86,13 @@ def _transform(f, wrt, argnums, mode: str, entry: str):
                 exc.located(**_definition(func))
             raise
         spec = CallSpec(py.__name__, tuple(parameters(py)), positions, entry, _defaults(py))
-        return as_dispatcher(getattr(module, f"{py.__name__}_{entry}"), func, spec)
+        key = positions if as_tuple else positions[0]
+
+        def typed(signature: Signature):
+            return getattr(built_for(func, key, mode, signature), f"{py.__name__}_{entry}")
+
+        generic = getattr(module, f"{py.__name__}_{entry}")
+        return typed_dispatcher(generic, func, spec, typed)
 
     return build if f is None else build(f)
 

@@ -33,8 +33,11 @@ callees and rules); parallel loops are typed as ``range`` loops.
 from __future__ import annotations
 
 import ast
+import linecache
+import re
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import gast
 from numba.core import compiler, errors, types
@@ -44,7 +47,7 @@ from numba.core.typed_passes import NopythonTypeInference
 from numba.core.untyped_passes import DeadBranchPrune
 
 from .. import ir
-from ..errors import StAdError
+from ..errors import StAdError, library_source
 
 
 @dataclass(frozen=True)
@@ -231,16 +234,38 @@ def _by_name(fn: ir.Function, typemap: dict[str, types.Type]) -> dict[str, types
     return out
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _innermost_user_line(text: str) -> tuple[str, int] | None:
+    """The innermost ``typing of ... at FILE (LINE)`` of numba's error outside numba, numpy
+    and st_ad: the user's line where typing failed, maybe in a function the program calls."""
+    for m in re.finditer(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text):
+        path = Path(m.group(1)).resolve()
+        if not library_source(path):
+            return str(path), int(m.group(2))
+    return None
+
+
 def _located(fn: ir.Function, exc: errors.NumbaError) -> StAdError:
     """numba's typing error as an ``StAdError`` at the user's line it names."""
     loc = getattr(exc, "loc", None)
     line = loc.line if loc is not None and loc.filename == fn.filename else fn.line
     text = next((s.text for s in ir.walk(fn.body) if s.line == line), f"def {fn.name}(...)")
-    first = str(exc).strip().splitlines()
-    message = next((m for m in first if m and not m.startswith("Failed in")), "typing failed")
+    raw = _ANSI.sub("", str(exc))
+    filename = fn.filename
+    inner = _innermost_user_line(raw)
+    if inner is not None and inner != (fn.filename, line):  # in a function it calls
+        filename, line = inner
+        text = linecache.getline(filename, line).strip()
+    lines = [m.strip() for m in raw.strip().splitlines()]
+    message = next((m for m in lines if m and not m.startswith("Failed in")), "typing failed")
+    if message.endswith("signature:"):  # numba names the call's types two lines on
+        call = next((m for m in lines if m.startswith(">>> ")), None)
+        message += f" {call[4:]}" if call else ""
     return StAdError(
         f"numba cannot type this statement: {message}",
-        filename=fn.filename,
+        filename=filename,
         lineno=line,
         source_line=text,
         hint="st_ad differentiates what numba can compile: check that `numba.njit(f)` "
