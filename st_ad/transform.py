@@ -177,20 +177,23 @@ def bindings_of(p: Program, callees: list[CalleeDerivative]) -> dict[str, Bindin
 
 
 def generate(
-    p: Program, mode: str, signature: Signature | None = None
+    p: Program, mode: str, signatures: list[Signature] | None = None
 ) -> tuple[str, list[Binding], dict[str, object]]:
-    """The module source of ``mode``, its bindings and the objects they resolve to; with a
-    ``signature``, the module of its entry point for those argument types."""
-    entries = None if signature is None else (signature.entry,)
+    """The module source of ``mode``, its bindings and the objects they resolve to; with
+    ``signatures``, the module of their entry points for those argument types."""
+    entries = None if signatures is None else tuple(s.entry for s in signatures)
     made = generated_functions(p, mode, entries)
     functions = made.functions
-    if signature is not None:
-        names = typed_names(p, signature, made)
-        functions = [specialise(f, names) for f in functions]
+    typed = None
+    if signatures is not None:
+        functions = [
+            specialise(f, typed_names(p, s, made))
+            for f, s in zip(functions, signatures, strict=True)
+        ]
+        typed = signatures[0].text() if len(signatures) == 1 else signatures[0].text(False)
     bindings = bindings_of(p, made.callees)
     injected = {n: resolve(b, p.src.func) for n, b in bindings.items()}
     kind = "tangent (forward mode)" if mode == "forward" else "adjoint (reverse mode)"
-    typed = None if signature is None else signature.text()
     source = module_source(p.src, p.fn, functions, kind, injected, typed)
     return source, list(bindings.values()), injected
 
@@ -205,8 +208,8 @@ class Signature:
     arguments: tuple[numba.types.Type, ...]
     extra: tuple[numba.types.Type, ...] = ()
 
-    def text(self) -> str:
-        return ", ".join(str(t) for t in self.arguments + self.extra)
+    def text(self, extra: bool = True) -> str:
+        return ", ".join(str(t) for t in self.arguments + (self.extra if extra else ()))
 
 
 def program_types(p: Program, argtypes: tuple[numba.types.Type, ...]) -> ProgramTypes:
@@ -304,7 +307,7 @@ def built_for(
     )
     stem = f"{python_function(func).__name__}_{signature.entry}"  # the file says what it runs
     return _cached_module(
-        func, key, stem, lambda: generate(program(func, wrt, called), mode, signature)
+        func, key, stem, lambda: generate(program(func, wrt, called), mode, [signature])
     )
 
 
@@ -380,11 +383,26 @@ def _check_syntax(source: str, func: Callable) -> None:
         ) from None
 
 
-def module_text(func: Callable, wrt: Wrt, mode: str) -> str:
-    """The generated source of ``mode`` (what ``st_ad.source`` prints)."""
+def module_text(
+    func: Callable, wrt: Wrt, mode: str, argtypes: tuple[numba.types.Type, ...] | None = None
+) -> str:
+    """The generated source of ``mode`` (what ``st_ad.source`` prints): for ``argtypes``, the
+    code calls with those argument types run (each entry point's cotangent or tangents typed
+    as the output or argument they belong to); without, the type-blind module."""
     _refuse_reverse_of_generated(func, mode)
-    source, _, _ = generate(program(func, wrt), mode)
-    return source
+    p = program(func, wrt)
+    if argtypes is None:
+        return generate(p, mode)[0]
+    found = program_types(p, argtypes)
+    if mode == "forward":
+        signatures = [Signature("tangent", argtypes, tuple(found[w] for w in p.wrt))]
+    else:
+        signatures = [
+            Signature("grad", argtypes),
+            Signature("value_and_grad", argtypes),
+            Signature("vjp", argtypes, (found.result,)),
+        ]
+    return generate(p, mode, signatures)[0]
 
 
 def forget() -> None:

@@ -30,7 +30,7 @@ from numba.core import types
 from numba.core.errors import NumbaError
 from numba.core.registry import cpu_target
 
-from ..syntax import call, const, name
+from ..syntax import attr, call, const, name
 from .build import assign, aug, st_call, store, subscript
 from .tidy import tidy
 
@@ -132,9 +132,51 @@ def _same_if_f64(args: list[gast.expr], typer: Typer) -> gast.expr | None:
 
 
 def _zero(args: list[gast.expr], typer: Typer) -> gast.expr | None:
-    """The zero derivative of a float64, integer or bool scalar is the float ``0.0``."""
+    """The zero derivative of a float64, integer or bool scalar is the float ``0.0``, of a
+    float64 array an array of zeros of its shape."""
     t = typer(args[0])
-    return const(0.0) if t == F64 or isinstance(t, (types.Integer, types.Boolean)) else None
+    if t == F64 or isinstance(t, (types.Integer, types.Boolean)):
+        return const(0.0)
+    if isinstance(t, types.Array) and t.dtype == F64:
+        return call(attr(name("np"), "zeros"), attr(args[0], "shape"))
+    return None
+
+
+def _differentiable(args: list[gast.expr], typer: Typer) -> gast.expr | None:
+    """The check holds for a float scalar or float array (it fails at typing otherwise)."""
+    t = typer(args[0])
+    dtype = t.dtype if isinstance(t, types.Array) else t
+    return args[0] if isinstance(dtype, types.Float) else None
+
+
+def _trip_count(args: list[gast.expr], typer: Typer) -> gast.expr | None:
+    """``len(range(start, stop, step))`` for a literal step, as arithmetic."""
+    start, stop, step = args
+    if not (isinstance(step, gast.Constant) and type(step.value) is int and step.value):
+        return None
+    if step.value > 0:
+        span = _minus(stop, start)
+        if step.value != 1:
+            span = _floordiv(_plus(span, step.value - 1), step.value)
+    else:
+        span = _minus(start, stop)
+        if step.value != -1:
+            span = _floordiv(_plus(span, -step.value - 1), -step.value)
+    return call(name("max"), const(0), span)
+
+
+def _minus(a: gast.expr, b: gast.expr) -> gast.expr:
+    if isinstance(b, gast.Constant) and b.value == 0:
+        return a
+    return gast.BinOp(left=a, op=gast.Sub(), right=b)
+
+
+def _plus(a: gast.expr, k: int) -> gast.expr:
+    return gast.BinOp(left=a, op=gast.Add(), right=const(k)) if k else a
+
+
+def _floordiv(a: gast.expr, k: int) -> gast.expr:
+    return gast.BinOp(left=a, op=gast.FloorDiv(), right=const(k))
 
 
 CALLS: dict[str, Rule] = {
@@ -149,7 +191,9 @@ CALLS: dict[str, Rule] = {
     "keep": lambda args, typer: args[0] if typer.scalar(args[0]) else None,
     # checks that hold for float64 (their failures are typing errors, decided now)
     "assert_scalar_output": lambda args, typer: args[0] if typer.f64(args[0]) else None,
-    "assert_differentiable": lambda args, typer: args[0] if typer.f64(args[0]) else None,
+    "assert_differentiable": _differentiable,
+    "new_tape": lambda args, typer: call(attr(name("np"), "empty"), const(64)),
+    "trip_count": _trip_count,
     "add_cotangent": lambda args, typer: (
         gast.BinOp(left=args[0], op=gast.Add(), right=args[1])
         if typer.f64(args[0]) and typer.f64(args[1])
@@ -173,7 +217,7 @@ def helper(node: gast.AST) -> str | None:
 # the tape: scalars stored and restored by indexing -------------------------------------------
 def _taped(t: types.Type | None) -> bool:
     """A value the tape holds exactly in one float64 slot, read back with its own type."""
-    return t == F64 or t == types.int64
+    return t == F64 or t == types.int64 or t == types.boolean
 
 
 def _push(value: gast.expr) -> list[gast.stmt]:
@@ -185,6 +229,8 @@ def _pop(target: gast.Name, t: types.Type) -> list[gast.stmt]:
     slot: gast.expr = subscript("tape", name("tape_top"))
     if t == types.int64:
         slot = call(name("int"), slot)
+    elif t == types.boolean:
+        slot = gast.Compare(left=slot, ops=[gast.NotEq()], comparators=[const(0.0)])
     return [aug("tape_top", "-", const(1)), assign(store(target.id), slot)]
 
 
@@ -209,6 +255,7 @@ class Specialise(gast.NodeTransformer):
         if kind == "push" and _taped(self.typer(value.args[2])):
             return _push(value.args[2])
         if kind == "reserve" and _taped(self.typer(value.args[2])):
+            # a marker `_lower_growth` writes out, unless a preallocation covers it
             room = gast.BinOp(left=name("tape_top"), op=gast.Add(), right=const(1))
             return assign("tape", st_call("room_for", name("tape"), room))
         if kind in ("pop", "pop_in_place") and isinstance(target, gast.Tuple):
@@ -227,11 +274,79 @@ class Specialise(gast.NodeTransformer):
         return [] if isinstance(node.value, gast.Name) else node
 
 
+def _grow(need: gast.expr) -> gast.If:
+    """``if`` the tape has no room for ``need`` more slots, a longer copy of it."""
+    size = attr(name("tape"), "shape")
+    size = gast.Subscript(value=size, slice=const(0), ctx=gast.Load())
+    wanted = gast.BinOp(left=name("tape_top"), op=gast.Add(), right=need)
+    test = gast.Compare(left=wanted, ops=[gast.Gt()], comparators=[size])
+    more = call(attr(name("np"), "empty"), wanted)
+    longer = call(
+        attr(name("np"), "concatenate"), gast.Tuple(elts=[name("tape"), more], ctx=gast.Load())
+    )
+    return gast.If(test=test, body=[assign("tape", longer)], orelse=[])
+
+
+def _lower_growth(node: gast.AST) -> None:
+    """``tape = st.room_for(tape, tape_top + k)`` and ``st.reserve_slots`` as plain ``if``s."""
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if not isinstance(block, list):
+            continue
+        for k, s in enumerate(block):
+            _lower_growth(s)
+            if isinstance(s, gast.Assign) and helper(s.value) == "room_for":
+                block[k] = _grow(s.value.args[1].right)
+            elif isinstance(s, gast.Assign) and helper(s.value) == "reserve_slots":
+                block[k] = _grow(s.value.args[2])
+
+
+def _drop_covered_room(node: gast.AST) -> None:
+    """Drop ``tape = st.room_for(...)`` in loops whose preallocation covers it: a loop after
+    ``tape = st.reserve_slots(...)`` (one slot per value recorded in an iteration) with no
+    loop inside and only scalars recorded."""
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if not isinstance(block, list):
+            continue
+        for k, s in enumerate(block):
+            _drop_covered_room(s)
+            before = block[k - 1] if k else None
+            if (
+                isinstance(s, gast.For)
+                and isinstance(before, gast.Assign)
+                and helper(before.value) == "reserve_slots"
+                and not any(isinstance(n, (gast.For, gast.While)) for n in _inner(s))
+                and not any(helper(n) in ("reserve", "push") for n in gast.walk(s))
+            ):
+                _remove_room(s)
+
+
+def _inner(loop: gast.For) -> list[gast.AST]:
+    return [n for stmt in loop.body for n in gast.walk(stmt)]
+
+
+def _remove_room(node: gast.AST) -> None:
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if isinstance(block, list):
+            block[:] = [
+                s
+                for s in block
+                if not (isinstance(s, gast.Assign) and helper(s.value) == "room_for")
+            ] or [gast.Pass()]
+            for s in block:
+                _remove_room(s)
+
+
 def specialise(fn: gast.FunctionDef, names: dict[str, types.Type]) -> gast.FunctionDef:
     """``fn`` with every helper call that ``names``'s types decide written out, its scalar
     adjoints bound by first contribution and its dead scalar stores dropped."""
     typer = Typer(names)
-    out = tidy(Specialise(typer).visit(fn), names, typer)
+    out = Specialise(typer).visit(fn)
+    _drop_covered_room(out)
+    _lower_growth(out)
+    out = tidy(out, names, typer)
     for node in gast.walk(out):  # a block whose statements all went still needs one
         if isinstance(node, (gast.For, gast.While, gast.If)) and not node.body:
             node.body.append(gast.Pass())

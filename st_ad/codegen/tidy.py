@@ -191,25 +191,34 @@ def _empty_range_loop(s: gast.For | gast.While) -> bool:
 
 
 def _drop_stale_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
-    """Without the ``# line N: ...`` comments left with no statement under them."""
-    out: list[gast.stmt] = []
-    for k, s in enumerate(stmts):
+    """Without the comments left with no statement under them: a ``# line N: ...`` before
+    another comment, a ``# forward sweep`` before the next section."""
+    out: list[gast.stmt] = []  # built from the end: a kept statement decides the one before
+    for s in reversed(stmts):
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner:
                 setattr(s, field, _drop_stale_comments(inner) or [gast.Pass()])
-        following = stmts[k + 1] if k + 1 < len(stmts) else None
-        if _line_comment(s) and (
-            following is None or isinstance(following, gast.Return) or is_comment(following)
-        ):
+        following = out[0] if out else None
+        ends = following is None or isinstance(following, gast.Return)
+        if _line_comment(s) and (ends or is_comment(following)):
             continue
-        out.append(s)
+        if _section(s) and (ends or _section(following)):
+            continue
+        out.insert(0, s)
     return out
 
 
+def _comment_text(s: gast.stmt | None) -> str:
+    return s.value.value[len(COMMENT) :] if s is not None and is_comment(s) else ""
+
+
 def _line_comment(s: gast.stmt) -> bool:
-    text = s.value.value if is_comment(s) else ""
-    return bool(re.match(COMMENT + r"(adjoint of |reverse of the loop at )?line \d+:", text))
+    return bool(re.match(r"(adjoint of |reverse of the loop at )?line \d+:", _comment_text(s)))
+
+
+def _section(s: gast.stmt | None) -> bool:
+    return _comment_text(s) in ("forward sweep", "reverse sweep")
 
 
 def _names(node: gast.AST) -> set[str]:

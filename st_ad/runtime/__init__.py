@@ -76,6 +76,5 @@ from .tape import (
     push,
     reserve,
     reserve_slots,
-    room_for,
     trip_count,
 )

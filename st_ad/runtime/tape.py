@@ -53,16 +53,6 @@ def _reserve_slots(tape, top, slots):
     return impl
 
 
-@register_jitable
-def room_for(tape, needed):
-    """``tape``, grown if it has fewer than ``needed`` slots. Typed code (``codegen/
-    specialise.py``) calls it before storing a scalar: an ordinary compiled function, typed once
-    per signature, where ``reserve`` is an overload numba types and inlines at every call."""
-    if needed > tape.shape[0]:
-        return _grown(tape, needed)
-    return tape
-
-
 def reserve(tape, top, value):  # pragma: no cover
     """Make room for ``value`` (one slot for a scalar, ``value.size`` for an array)."""
 
