@@ -329,12 +329,12 @@ def _inner(loop: gast.For) -> list[gast.AST]:
 def _remove_room(node: gast.AST) -> None:
     for field in ("body", "orelse"):
         block = getattr(node, field, None)
-        if isinstance(block, list):
+        if isinstance(block, list) and block:
             block[:] = [
                 s
                 for s in block
                 if not (isinstance(s, gast.Assign) and helper(s.value) == "room_for")
-            ] or [gast.Pass()]
+            ] or [gast.Pass()]  # a block that held only markers still needs a statement
             for s in block:
                 _remove_room(s)
 

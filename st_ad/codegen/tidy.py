@@ -198,7 +198,9 @@ def _drop_stale_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner:
-                setattr(s, field, _drop_stale_comments(inner) or [gast.Pass()])
+                kept = _drop_stale_comments(inner)
+                # a body must hold a statement; an ``else`` left empty goes
+                setattr(s, field, kept or ([gast.Pass()] if field == "body" else []))
         following = out[0] if out else None
         ends = following is None or isinstance(following, gast.Return)
         if _line_comment(s) and (ends or is_comment(following)):
