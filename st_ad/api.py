@@ -8,6 +8,7 @@ code.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,7 @@ def forget_transforms() -> None:
     """Drop built transforms (after a rule changes, they would use the old one)."""
     forget()
     with_defaults.cache_clear()
+    _dispatcher.cache_clear()
 
 
 def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
@@ -88,14 +90,20 @@ def _transform(f, wrt, argnums, mode: str, entry: str):
             raise
         spec = CallSpec(py.__name__, tuple(parameters(py)), positions, entry, _defaults(py))
         key = positions if as_tuple else positions[0]
-
-        def typed(signature: Signature):
-            return getattr(built_for(func, key, mode, signature), f"{py.__name__}_{entry}")
-
-        generic = getattr(module, f"{py.__name__}_{entry}")
-        return typed_dispatcher(generic, func, spec, typed)
+        return _dispatcher(func, key, mode, spec, getattr(module, f"{py.__name__}_{entry}"))
 
     return build if f is None else build(f)
+
+
+@functools.lru_cache(maxsize=256)
+def _dispatcher(func: Callable, key: Wrt, mode: str, spec: CallSpec, generic) -> Dispatcher:
+    """The callable of one entry point of one transform: one object for ``grad(f, -1)`` and
+    ``grad(f, "c")``, so the signatures either compiles serve both."""
+
+    def typed(signature: Signature):
+        return getattr(built_for(func, key, mode, signature), f"{spec.name}_{spec.kind}")
+
+    return typed_dispatcher(generic, func, spec, typed)
 
 
 def _defaults(py: Callable) -> tuple:

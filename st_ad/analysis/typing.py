@@ -17,8 +17,9 @@ logistic +0.42 s, log-det +0.15 s, Rosenbrock and Lennard-Jones +0.0 s): the ove
 resolves are compiled once and reused by the later compile when the flags match
 (``error_model="numpy"``, as generated modules use). A generator held to twice a hand-written
 gradient's compile time may want its own rules for scalar arithmetic; this pass is then the
-oracle they are tested against. numba's dead branch pruning is left out, so every branch is
-typed, also one whose test is constant.
+oracle they are tested against. numba's dead branch pruning runs as in a real compile: a
+branch numba drops for these types (``if bias is not None`` with ``bias=None``) may not type,
+and its names get no type, so the code derived from it stays type-blind.
 
 Names: numba's SSA form gives a re-defined name versions ``s``, ``s.1``, ``s.2``; a name's type
 is their unification, the type numba gives the variable where the versions merge. After
@@ -44,7 +45,6 @@ from numba.core import compiler, errors, types
 from numba.core.compiler_machinery import FunctionPass, register_pass
 from numba.core.registry import cpu_target
 from numba.core.typed_passes import NopythonTypeInference
-from numba.core.untyped_passes import DeadBranchPrune
 
 from .. import ir
 from ..errors import StAdError, library_source
@@ -177,11 +177,10 @@ class _StopAfterTyping(FunctionPass):
 
 
 class _TypingOnly(compiler.CompilerBase):
-    """numba's untyped pipeline without dead-branch pruning, then type inference, then stop."""
+    """numba's untyped pipeline, then type inference, then stop."""
 
     def define_pipelines(self):
         pm = compiler.DefaultPassBuilder.define_untyped_pipeline(self.state)
-        pm.passes = [p for p in pm.passes if p[0] is not DeadBranchPrune]
         pm._finalized = False
         pm.add_pass(NopythonTypeInference, "nopython frontend")
         pm.add_pass(_StopAfterTyping, "stop after typing")
