@@ -17,9 +17,13 @@ logistic +0.42 s, log-det +0.15 s, Rosenbrock and Lennard-Jones +0.0 s): the ove
 resolves are compiled once and reused by the later compile when the flags match
 (``error_model="numpy"``, as generated modules use). A generator held to twice a hand-written
 gradient's compile time may want its own rules for scalar arithmetic; this pass is then the
-oracle they are tested against. numba's dead branch pruning runs as in a real compile: a
-branch numba drops for these types (``if bias is not None`` with ``bias=None``) may not type,
-and its names get no type, so the code derived from it stays type-blind.
+oracle they are tested against. numba's dead branch pruning is left out, so every branch is
+typed, also one whose test is constant; only where that fails is the program typed again with
+it, as a real compile is: a branch numba drops for these types (``if bias is not None`` with
+``bias=None``) need not type, and its names then get no type, so the code derived from them
+stays type-blind. (Pruning is not the first choice: on the normalised form it can leave a
+merge of a pruned branch that numba cannot type, tests/regressions.py
+``param_rebound_in_loop``.)
 
 Names: numba's SSA form gives a re-defined name versions ``s``, ``s.1``, ``s.2``; a name's type
 is their unification, the type numba gives the variable where the versions merge. After
@@ -45,6 +49,7 @@ from numba.core import compiler, errors, types
 from numba.core.compiler_machinery import FunctionPass, register_pass
 from numba.core.registry import cpu_target
 from numba.core.typed_passes import NopythonTypeInference
+from numba.core.untyped_passes import DeadBranchPrune
 
 from .. import ir
 from ..errors import StAdError, library_source
@@ -73,7 +78,7 @@ def infer_types(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the real compile reports numba's warnings
-            typemap, result = _numba_types(primal, argtypes)
+            typemap, result = _typed(primal, argtypes)
     except errors.NumbaError as exc:
         raise _located(fn, exc) from None
     return ProgramTypes(_by_name(fn, typemap), types.unliteral(result))
@@ -177,10 +182,14 @@ class _StopAfterTyping(FunctionPass):
 
 
 class _TypingOnly(compiler.CompilerBase):
-    """numba's untyped pipeline, then type inference, then stop."""
+    """numba's untyped pipeline without dead-branch pruning, then type inference, then stop."""
+
+    prune = False
 
     def define_pipelines(self):
         pm = compiler.DefaultPassBuilder.define_untyped_pipeline(self.state)
+        if not self.prune:
+            pm.passes = [p for p in pm.passes if p[0] is not DeadBranchPrune]
         pm._finalized = False
         pm.add_pass(NopythonTypeInference, "nopython frontend")
         pm.add_pass(_StopAfterTyping, "stop after typing")
@@ -188,7 +197,27 @@ class _TypingOnly(compiler.CompilerBase):
         return [pm]
 
 
-def _numba_types(primal, argtypes: tuple[types.Type, ...]) -> tuple[dict, types.Type]:
+class _PruningTyping(_TypingOnly):
+    """The same with numba's dead-branch pruning, as a real compile runs it."""
+
+    prune = True
+
+
+def _typed(primal, argtypes: tuple[types.Type, ...]) -> tuple[dict, types.Type]:
+    """Every branch typed; where that fails, the branches numba keeps for these types (the
+    first error is the one reported when both fail)."""
+    try:
+        return _numba_types(primal, argtypes, _TypingOnly)
+    except errors.NumbaError as exc:
+        try:
+            return _numba_types(primal, argtypes, _PruningTyping)
+        except errors.NumbaError:
+            raise exc from None
+
+
+def _numba_types(
+    primal, argtypes: tuple[types.Type, ...], pipeline: type[compiler.CompilerBase]
+) -> tuple[dict, types.Type]:
     typing_context = cpu_target.typing_context
     target_context = cpu_target.target_context
     typing_context.refresh()
@@ -205,7 +234,7 @@ def _numba_types(primal, argtypes: tuple[types.Type, ...]) -> tuple[dict, types.
         None,
         flags,
         {},
-        pipeline_class=_TypingOnly,
+        pipeline_class=pipeline,
     )
 
 
