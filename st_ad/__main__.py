@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("target", metavar="module:function", help="e.g. mypkg.physics:energy")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    show.add_argument(
+        "--types",
+        metavar="TYPES",
+        help='argument types, as numba writes them, e.g. "float64[::1], int64": the source '
+        "generated for them (default: the type-blind module)",
+    )
     export = commands.add_parser(
         "export",
         help="write a standalone module of derivative kernels",
@@ -86,6 +92,18 @@ def _wrt(text: str) -> int | str | tuple[int | str, ...]:
                 ) from None
             values.append(item)
     return values[0] if len(values) == 1 and not one_tuple else tuple(values)
+
+
+def _types(text: str) -> list[str]:
+    """``"float64[:, :], int64"`` split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for k, c in enumerate(text):
+        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append(text[start:k].strip())
+            start = k + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
 
 
 def _load(target: str) -> object:
@@ -138,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         func = _load(args.target)
         if args.command == "show":
-            sys.stdout.write(source(func, mode=args.mode, wrt=args.wrt))
+            types = _types(args.types) if args.types else ()
+            sys.stdout.write(source(func, *types, mode=args.mode, wrt=args.wrt))
         else:
             modes = MODES if args.mode == "both" else (args.mode,)
             path = export(func, args.output, modes=modes, wrt=args.wrt)

@@ -8,22 +8,36 @@ code.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numba
 import numpy as np
 
-from .dispatch import CallSpec, Dispatcher, as_dispatcher, def_place, with_defaults
+from .dispatch import CallSpec, Dispatcher, def_place, with_defaults
 from .errors import StAdError, StAdWarning, caller_location
 from .frontend.source import load, python_function
-from .transform import Wrt, WrtError, built, forget, module_text, parameters, resolve_wrt
+from .signatures import typed_dispatcher
+from .transform import (
+    Signature,
+    Wrt,
+    WrtError,
+    built,
+    built_for,
+    forget,
+    module_text,
+    parameters,
+    resolve_wrt,
+)
 
 
 def forget_transforms() -> None:
     """Drop built transforms (after a rule changes, they would use the old one)."""
     forget()
     with_defaults.cache_clear()
+    _dispatcher.cache_clear()
 
 
 def _resolve_wrt(wrt: Wrt, argnums: Wrt | None) -> Wrt:
@@ -75,9 +89,21 @@ def _transform(f, wrt, argnums, mode: str, entry: str):
                 exc.located(**_definition(func))
             raise
         spec = CallSpec(py.__name__, tuple(parameters(py)), positions, entry, _defaults(py))
-        return as_dispatcher(getattr(module, f"{py.__name__}_{entry}"), func, spec)
+        key = positions if as_tuple else positions[0]
+        return _dispatcher(func, key, mode, spec, getattr(module, f"{py.__name__}_{entry}"))
 
     return build if f is None else build(f)
+
+
+@functools.lru_cache(maxsize=256)
+def _dispatcher(func: Callable, key: Wrt, mode: str, spec: CallSpec, generic) -> Dispatcher:
+    """The callable of one entry point of one transform: one object for ``grad(f, -1)`` and
+    ``grad(f, "c")``, so the signatures either compiles serve both."""
+
+    def typed(signature: Signature):
+        return getattr(built_for(func, key, mode, signature), f"{spec.name}_{spec.kind}")
+
+    return typed_dispatcher(generic, func, spec, typed)
 
 
 def _defaults(py: Callable) -> tuple:
@@ -108,11 +134,54 @@ def jvp(f: Callable | None = None, wrt: Wrt = 0, *, argnums: Wrt | None = None) 
     return _transform(f, wrt, argnums, "forward", "tangent")
 
 
-def source(f: Callable, mode: str = "reverse", wrt: Wrt = 0) -> str:
-    """The generated module source for ``mode`` ("reverse" or "forward")."""
+def source(f: Callable, *example_args: Any, mode: str = "reverse", wrt: Wrt = 0) -> str:
+    """The generated module source for ``mode`` ("reverse" or "forward").
+
+    With example arguments (values, numba types, or numba type strings such as
+    ``"float64[:, ::1]"``), the source generated for their types: the code a call with such
+    arguments runs. Without, the type-blind module (what export writes)."""
     if mode not in ("reverse", "forward"):
         raise StAdError(f"mode={mode!r}: expected 'reverse' or 'forward'")
-    return module_text(f, _resolve_wrt(wrt, None), mode)
+    argtypes = argument_types(f, example_args) if example_args else None
+    return module_text(f, _resolve_wrt(wrt, None), mode, argtypes)
+
+
+def argument_types(f: Callable, values: tuple) -> tuple[numba.types.Type, ...]:
+    """The numba type of each example argument (a value, a numba type or a type string)."""
+    params = parameters(python_function(f))
+    if len(values) != len(params):
+        raise StAdError(
+            f"{len(values)} example argument(s) for {len(params)} parameter(s) "
+            f"({', '.join(params)})",
+            hint="pass one example value or type per parameter, defaults included",
+            **_definition(f),
+        )
+    return tuple(_argument_type(v) for v in values)
+
+
+def _argument_type(value: Any) -> numba.types.Type:
+    if isinstance(value, numba.types.Type):
+        return value
+    if isinstance(value, str):
+        return parse_type(value)
+    return numba.typeof(value)
+
+
+def parse_type(text: str) -> numba.types.Type:
+    """A numba type written as numba's signatures write it: ``float64``, ``float32[:]``,
+    ``float64[:, ::1]`` (C-contiguous), ``int64``."""
+    try:
+        found = eval(text, {"__builtins__": {}}, dict(vars(numba.types)))  # noqa: S307
+    except Exception:  # a typo: any exception eval raises
+        found = None
+    if not isinstance(found, numba.types.Type):
+        raise StAdError(
+            f"{text!r} is not a numba type",
+            hint='write types as numba signatures do: "float64", "float64[:]", '
+            '"float64[:, ::1]" (C-contiguous), "int64"',
+            **caller_location(),
+        )
+    return found
 
 
 def check_grad(f: Callable, *args: Any, wrt: Wrt = 0, eps: float = 1e-6, seed: int = 0) -> float:

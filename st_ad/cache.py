@@ -98,6 +98,11 @@ def transform_key(func: object, wrt: object, mode: str) -> str:
     return digest.hexdigest()[:32]
 
 
+def signature_key(transform: str, signature: str, entry: str) -> str:
+    """The key of one entry point of a transform for one argument-type signature."""
+    return _digest(f"{transform}|{entry}|{signature}")[:32]
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write then rename: readers see the old file or the whole new one, never a part."""
     try:

@@ -10,9 +10,10 @@ become StAdErrors naming the user's file and line (``_translate``, ``_call_error
 from __future__ import annotations
 
 import functools
+import inspect
 import linecache
 import re
-import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +22,12 @@ from typing import Any
 import gast
 import numba
 import numpy as np
-from numba.core.dispatcher import OmittedArg
+from numba.core.dispatcher import OmittedArg, _CompileStats
 from numba.core.errors import NumbaError
 from numba.core.registry import CPUDispatcher
 
 from .cache import cache_dir, recover_damaged_numba_files
-from .errors import StAdError
+from .errors import StAdError, library_source
 from .frontend.source import FunctionSource, load
 from .runtime.checks import MARKER, parse_located
 
@@ -87,6 +88,11 @@ class Dispatcher(CPUDispatcher):
 
     st_function: Callable | None = None  # the user's function this derivative came from
     st_spec: CallSpec | None = None
+    # per-signature derivatives (signatures.py): the dispatcher a call from Python goes to,
+    # the type-blind derivative, and the typed ones compiled so far by argument types
+    st_python: CPUDispatcher | None = None
+    st_generic: CPUDispatcher | None = None
+    st_compiled: dict | None = None
 
     @property
     def st_source(self) -> FunctionSource | None:
@@ -103,12 +109,42 @@ class Dispatcher(CPUDispatcher):
 
     def __call__(self, /, *args, **kws):
         # numba's own call, named directly: super() would cost another 0.05 us per call
+        target = self if self.st_python is None else self.st_python
+        if target is not self and self.st_spec.defaults and not kws:
+            args = self._with_defaults(args)
         try:
-            return _NUMBA_CALL(self, *args, **kws) if kws else _NUMBA_CALL(self, *args)
+            return _NUMBA_CALL(target, *args, **kws) if kws else _NUMBA_CALL(target, *args)
         except StAdError:
             raise
         except Exception as exc:
             raise self._call_error(exc, len(args) + len(kws)) from None
+
+    def _with_defaults(self, args: tuple) -> tuple:
+        """``args`` completed with the user's defaults (grad and value_and_grad)."""
+        spec = self.st_spec
+        missing = len(spec.params) - len(args)
+        if spec.kind in ("grad", "value_and_grad") and 0 < missing <= len(spec.defaults):
+            return args + spec.defaults[len(spec.defaults) - missing :]
+        return args
+
+    @property
+    def stats(self):
+        """numba's cache statistics, of the typed derivatives compiled so far."""
+        if self.st_compiled is None:
+            return super().stats
+        hits, misses = Counter(), Counter()
+        for d in self.st_compiled.values():
+            hits.update(d.stats.cache_hits)
+            misses.update(d.stats.cache_misses)
+        return _CompileStats(cache_path=None, cache_hits=hits, cache_misses=misses)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """The generated source of each argument-type signature compiled so far."""
+        return {
+            ", ".join(map(str, argtypes)): Path(inspect.getfile(d.py_func)).read_text()
+            for argtypes, d in (self.st_compiled or {}).items()
+        }
 
     def _compile_for_args(self, *args, **kws):
         if self.st_spec is not None:
@@ -322,7 +358,7 @@ def _user_line(text: str) -> tuple[int, str, str | None] | None:
     found = (
         m
         for m in re.finditer(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text)
-        if not _library_source(Path(m.group(1)).resolve())
+        if not library_source(Path(m.group(1)).resolve())
     )
     m = next(found, None)
     if m is None:
@@ -342,16 +378,6 @@ def _user_line(text: str) -> tuple[int, str, str | None] | None:
         if found:
             return int(found.group(1)), found.group(2), filename
     return None
-
-
-_LIBRARIES = tuple(
-    Path(module.__file__).resolve().parent for module in (numba, np, sys.modules["st_ad"])
-)
-
-
-def _library_source(path: Path) -> bool:
-    """A file of numba, numpy or st_ad itself (the generated modules are not in st_ad)."""
-    return any(path.is_relative_to(root) for root in _LIBRARIES)
 
 
 # call-time argument checks (at compilation, once per argument-type signature) ----------

@@ -6,6 +6,9 @@ import linecache
 import sys
 from pathlib import Path
 
+import numba
+import numpy
+
 _PACKAGE = str(Path(__file__).resolve().parent)
 
 
@@ -69,3 +72,13 @@ def caller_location() -> dict:
         lineno=lineno,
         source_line=linecache.getline(filename, lineno).strip() or None,
     )
+
+
+_LIBRARIES = tuple(Path(m.__file__).resolve().parent for m in (numba, numpy)) + (
+    Path(__file__).resolve().parent,
+)
+
+
+def library_source(path: Path) -> bool:
+    """A file of numba, numpy or st_ad itself (the generated modules are not in st_ad)."""
+    return any(path.is_relative_to(root) for root in _LIBRARIES)

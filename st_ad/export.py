@@ -169,7 +169,8 @@ class _Exporter:
 
     # entry points -----------------------------------------------------------------------------
     def entry_points(self, p: transform.Program, mode: str) -> None:
-        functions, callees = transform.generated_functions(p, mode)
+        made = transform.generated_functions(p, mode)
+        functions, callees = made.functions, made.callees
         texts = []
         for fd in functions:
             self.claim(fd.name, ("entry", fd.name), f"the generated `{fd.name}`")
@@ -289,7 +290,8 @@ class _Exporter:
         if not self.claim(b.name, key, what):
             return
         p = transform.program(obj, b.wrt, called=True)
-        functions, callees = transform.generated_functions(p, b.mode)
+        made = transform.generated_functions(p, b.mode)
+        functions, callees = made.functions, made.callees
         fd = copy.deepcopy(next(fd for fd in functions if fd.name == b.entry))
         fd.name = b.name
         self._needs(p, [fd], callees)

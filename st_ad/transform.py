@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import gast
 import numba
 import numpy
 
@@ -30,6 +31,7 @@ from .codegen.calls import CalleeDerivative
 from .codegen.emit import GENERATED_PACKAGE, globals_of, module_source
 from .codegen.forward import ForwardGenerator
 from .codegen.reverse import ReverseGenerator
+from .codegen.specialise import specialise
 from .errors import StAdError, caller_location
 from .frontend.calls import primal_of
 from .frontend.check import check_supported
@@ -127,22 +129,42 @@ def parameters(func: types.FunctionType) -> list[str]:
 
 
 # generation -----------------------------------------------------------------------------------
-def generated_functions(p: Program, mode: str) -> tuple[list, list[CalleeDerivative]]:
-    """The generated functions of ``mode`` and the callee derivatives they call."""
+# The entry points of each mode, and how the reverse generator writes each one.
+ENTRIES = {"forward": ("tangent",), "reverse": ("grad", "value_and_grad", "vjp")}
+_REVERSE_ENTRIES = {
+    "grad": dict(with_value=False, seed_value=1.0),
+    "value_and_grad": dict(seed_value=1.0),
+    "vjp": dict(with_value=False),
+}
+
+
+@dataclass
+class Generated:
+    """A generator's functions, the callee derivatives they call and the derivative names it
+    gave (for typing them)."""
+
+    functions: list[gast.FunctionDef]
+    callees: list[CalleeDerivative]
+    names: dict[str, str]  # derivative name -> its primal's name
+    cotangent: str | None  # the parameter holding the output's cotangent (vjp)
+
+
+def generated_functions(p: Program, mode: str, entries: tuple[str, ...] | None = None) -> Generated:
+    """The generated functions of ``mode`` (its ``entries``, all by default)."""
     name = p.fn.name
+    entries = ENTRIES[mode] if entries is None else entries
     if mode == "forward":
-        generator = ForwardGenerator(forward_plan(p.fn, p.wrt))
-        return [generator.function(f"{name}_tangent")], generator.callees.all()
+        forward = ForwardGenerator(forward_plan(p.fn, p.wrt))
+        functions = [forward.function(f"{name}_tangent")]
+        derived = {d: v for v, d in forward.names.dots().items()}
+        return Generated(functions, forward.callees.all(), derived, None)
     # Each entry point is generated whole rather than as a wrapper around a shared adjoint:
     # numba then compiles one function per entry point used, and grad stays in the
     # differentiable subset (st_ad.jvp(st_ad.grad(f)) gives Hessian-vector products).
     generator = ReverseGenerator(reverse_plan(p.fn, p.wrt), p.as_tuple)
-    functions = [
-        generator.function(f"{name}_grad", with_value=False, seed_value=1.0),
-        generator.function(f"{name}_value_and_grad", seed_value=1.0),
-        generator.function(f"{name}_vjp", with_value=False),
-    ]
-    return functions, generator.callees.all()
+    functions = [generator.function(f"{name}_{e}", **_REVERSE_ENTRIES[e]) for e in entries]
+    derived = {b: v for v, b in generator.names.bars().items()}
+    return Generated(functions, generator.callees.all(), derived, generator.seed)
 
 
 def bindings_of(p: Program, callees: list[CalleeDerivative]) -> dict[str, Binding]:
@@ -154,20 +176,68 @@ def bindings_of(p: Program, callees: list[CalleeDerivative]) -> dict[str, Bindin
     return bindings
 
 
-def generate(p: Program, mode: str) -> tuple[str, list[Binding], dict[str, object]]:
-    """The module source of ``mode``, its bindings and the objects they resolve to."""
-    functions, callees = generated_functions(p, mode)
-    bindings = bindings_of(p, callees)
+def generate(
+    p: Program, mode: str, signatures: list[Signature] | None = None
+) -> tuple[str, list[Binding], dict[str, object]]:
+    """The module source of ``mode``, its bindings and the objects they resolve to; with
+    ``signatures``, the module of their entry points for those argument types."""
+    entries = None if signatures is None else tuple(s.entry for s in signatures)
+    made = generated_functions(p, mode, entries)
+    functions = made.functions
+    typed = None
+    if signatures is not None:
+        functions = [
+            specialise(f, typed_names(p, s, made))
+            for f, s in zip(functions, signatures, strict=True)
+        ]
+        typed = signatures[0].text() if len(signatures) == 1 else signatures[0].text(False)
+    bindings = bindings_of(p, made.callees)
     injected = {n: resolve(b, p.src.func) for n, b in bindings.items()}
     kind = "tangent (forward mode)" if mode == "forward" else "adjoint (reverse mode)"
-    return module_source(p.src, p.fn, functions, kind, injected), list(bindings.values()), injected
+    source = module_source(p.src, p.fn, functions, kind, injected, typed)
+    return source, list(bindings.values()), injected
 
 
 # types ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signature:
+    """The argument types of one call of an entry point: the user function's arguments, then
+    the entry's own (the output's cotangent for vjp, the tangents for tangent)."""
+
+    entry: str
+    arguments: tuple[numba.types.Type, ...]
+    extra: tuple[numba.types.Type, ...] = ()
+
+    def text(self, extra: bool = True) -> str:
+        return ", ".join(str(t) for t in self.arguments + (self.extra if extra else ()))
+
+
 def program_types(p: Program, argtypes: tuple[numba.types.Type, ...]) -> ProgramTypes:
     """The numba type of every name of ``p`` for one argument-type signature
     (``analysis/typing.py``), typed in the namespace its generated module will have."""
     return infer_types(p.fn, primal_namespace(p), argtypes)
+
+
+def typed_names(p: Program, signature: Signature, made: Generated) -> dict[str, numba.types.Type]:
+    """The types of the names of ``made``'s functions for ``signature``: the primal's, and
+    a derivative name's as its primal's where the tangents or cotangent passed have their
+    primal's types (else the derivative names stay untyped, and their helpers general)."""
+    found = program_types(p, signature.arguments)
+    names = dict(found.names)
+    if signature.entry == "vjp":
+        own = (found.result,)
+    elif signature.entry == "tangent":
+        own = tuple(found[w] for w in p.wrt)
+    else:
+        own = ()
+    if tuple(numba.types.unliteral(t) for t in signature.extra) != own:
+        return names
+    for derived, primal in made.names.items():
+        if primal in names:
+            names[derived] = names[primal]
+    if made.cotangent is not None and signature.entry == "vjp":
+        names[made.cotangent] = found.result
+    return names
 
 
 def primal_namespace(p: Program) -> dict[str, object]:
@@ -217,12 +287,36 @@ def resolve(b: Binding, func: types.FunctionType) -> object:
 # modules ------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=256)
 def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.ModuleType:
-    """The generated module of ``mode`` for ``func``: from the on-disk cache when its key is
-    there and intact, else generated (and stored)."""
+    """The generated module of ``mode`` for ``func``, for any argument types: from the on-disk
+    cache when its key is there and intact, else generated (and stored)."""
     _refuse_reverse_of_generated(func, mode)
     key = cache.transform_key(func, wrt, mode)
+    stem = f"{python_function(func).__name__}_{mode}"
+    return _cached_module(func, key, stem, lambda: generate(program(func, wrt, called), mode))
+
+
+@functools.lru_cache(maxsize=1024)
+def built_for(
+    func: Callable, wrt: Wrt, mode: str, signature: Signature, called: bool = False
+) -> types.ModuleType:
+    """The generated module of one entry point of ``mode`` for one argument-type signature:
+    its helpers written out for those types (``codegen/specialise.py``)."""
+    _refuse_reverse_of_generated(func, mode)
+    key = cache.signature_key(
+        cache.transform_key(func, wrt, mode), signature.text(), signature.entry
+    )
+    stem = f"{python_function(func).__name__}_{signature.entry}"  # the file says what it runs
+    return _cached_module(
+        func, key, stem, lambda: generate(program(func, wrt, called), mode, [signature])
+    )
+
+
+def _cached_module(
+    func: Callable, key: str, stem: str, make: Callable[[], tuple[str, list[Binding], dict]]
+) -> types.ModuleType:
+    """The module of cache ``key``: read back (its bindings resolved anew), else ``make()``
+    gives its source, bindings and their objects, and it is stored."""
     py = python_function(func)
-    stem = f"{py.__name__}_{mode}"
     found = cache.read_entry(key)
     if found is not None:
         path, stored = found
@@ -234,7 +328,7 @@ def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.Mo
         else:
             cache.STATS["reused"] += 1
             return _import(path, injected)
-    source, bindings, injected = generate(program(func, wrt, called), mode)
+    source, bindings, injected = make()
     _check_syntax(source, func)
     path = cache.write_module(source, stem)
     cache.write_entry(key, path, source, [b.to_json() for b in bindings])
@@ -289,14 +383,30 @@ def _check_syntax(source: str, func: Callable) -> None:
         ) from None
 
 
-def module_text(func: Callable, wrt: Wrt, mode: str) -> str:
-    """The generated source of ``mode`` (what ``st_ad.source`` prints)."""
+def module_text(
+    func: Callable, wrt: Wrt, mode: str, argtypes: tuple[numba.types.Type, ...] | None = None
+) -> str:
+    """The generated source of ``mode`` (what ``st_ad.source`` prints): for ``argtypes``, the
+    code calls with those argument types run (each entry point's cotangent or tangents typed
+    as the output or argument they belong to); without, the type-blind module."""
     _refuse_reverse_of_generated(func, mode)
-    source, _, _ = generate(program(func, wrt), mode)
-    return source
+    p = program(func, wrt)
+    if argtypes is None:
+        return generate(p, mode)[0]
+    found = program_types(p, argtypes)
+    if mode == "forward":
+        signatures = [Signature("tangent", argtypes, tuple(found[w] for w in p.wrt))]
+    else:
+        signatures = [
+            Signature("grad", argtypes),
+            Signature("value_and_grad", argtypes),
+            Signature("vjp", argtypes, (found.result,)),
+        ]
+    return generate(p, mode, signatures)[0]
 
 
 def forget() -> None:
     """Drop built transforms (after a rule changes, they would use the old one)."""
     program.cache_clear()
     built.cache_clear()
+    built_for.cache_clear()

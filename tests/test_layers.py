@@ -20,6 +20,7 @@ LAYERS = [
     ["st_ad.cache", "st_ad.transform"],
     [
         "st_ad.dispatch",
+        "st_ad.signatures",
         "st_ad.api",
         "st_ad.user_rules",
         "st_ad.export",

@@ -18,7 +18,12 @@ resolves are compiled once and reused by the later compile when the flags match
 (``error_model="numpy"``, as generated modules use). A generator held to twice a hand-written
 gradient's compile time may want its own rules for scalar arithmetic; this pass is then the
 oracle they are tested against. numba's dead branch pruning is left out, so every branch is
-typed, also one whose test is constant.
+typed, also one whose test is constant; only where that fails is the program typed again with
+it, as a real compile is: a branch numba drops for these types (``if bias is not None`` with
+``bias=None``) need not type, and its names then get no type, so the code derived from them
+stays type-blind. (Pruning is not the first choice: on the normalised form it can leave a
+merge of a pruned branch that numba cannot type, tests/regressions.py
+``param_rebound_in_loop``.)
 
 Names: numba's SSA form gives a re-defined name versions ``s``, ``s.1``, ``s.2``; a name's type
 is their unification, the type numba gives the variable where the versions merge. After
@@ -33,8 +38,11 @@ callees and rules); parallel loops are typed as ``range`` loops.
 from __future__ import annotations
 
 import ast
+import linecache
+import re
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import gast
 from numba.core import compiler, errors, types
@@ -44,7 +52,7 @@ from numba.core.typed_passes import NopythonTypeInference
 from numba.core.untyped_passes import DeadBranchPrune
 
 from .. import ir
-from ..errors import StAdError
+from ..errors import StAdError, library_source
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ def infer_types(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the real compile reports numba's warnings
-            typemap, result = _numba_types(primal, argtypes)
+            typemap, result = _typed(primal, argtypes)
     except errors.NumbaError as exc:
         raise _located(fn, exc) from None
     return ProgramTypes(_by_name(fn, typemap), types.unliteral(result))
@@ -176,9 +184,12 @@ class _StopAfterTyping(FunctionPass):
 class _TypingOnly(compiler.CompilerBase):
     """numba's untyped pipeline without dead-branch pruning, then type inference, then stop."""
 
+    prune = False
+
     def define_pipelines(self):
         pm = compiler.DefaultPassBuilder.define_untyped_pipeline(self.state)
-        pm.passes = [p for p in pm.passes if p[0] is not DeadBranchPrune]
+        if not self.prune:
+            pm.passes = [p for p in pm.passes if p[0] is not DeadBranchPrune]
         pm._finalized = False
         pm.add_pass(NopythonTypeInference, "nopython frontend")
         pm.add_pass(_StopAfterTyping, "stop after typing")
@@ -186,7 +197,27 @@ class _TypingOnly(compiler.CompilerBase):
         return [pm]
 
 
-def _numba_types(primal, argtypes: tuple[types.Type, ...]) -> tuple[dict, types.Type]:
+class _PruningTyping(_TypingOnly):
+    """The same with numba's dead-branch pruning, as a real compile runs it."""
+
+    prune = True
+
+
+def _typed(primal, argtypes: tuple[types.Type, ...]) -> tuple[dict, types.Type]:
+    """Every branch typed; where that fails, the branches numba keeps for these types (the
+    first error is the one reported when both fail)."""
+    try:
+        return _numba_types(primal, argtypes, _TypingOnly)
+    except errors.NumbaError as exc:
+        try:
+            return _numba_types(primal, argtypes, _PruningTyping)
+        except errors.NumbaError:
+            raise exc from None
+
+
+def _numba_types(
+    primal, argtypes: tuple[types.Type, ...], pipeline: type[compiler.CompilerBase]
+) -> tuple[dict, types.Type]:
     typing_context = cpu_target.typing_context
     target_context = cpu_target.target_context
     typing_context.refresh()
@@ -203,7 +234,7 @@ def _numba_types(primal, argtypes: tuple[types.Type, ...]) -> tuple[dict, types.
         None,
         flags,
         {},
-        pipeline_class=_TypingOnly,
+        pipeline_class=pipeline,
     )
 
 
@@ -231,16 +262,38 @@ def _by_name(fn: ir.Function, typemap: dict[str, types.Type]) -> dict[str, types
     return out
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _innermost_user_line(text: str) -> tuple[str, int] | None:
+    """The innermost ``typing of ... at FILE (LINE)`` of numba's error outside numba, numpy
+    and st_ad: the user's line where typing failed, maybe in a function the program calls."""
+    for m in re.finditer(r"typing of [^\n]*? at (\S+\.py) \((\d+)\)", text):
+        path = Path(m.group(1)).resolve()
+        if not library_source(path):
+            return str(path), int(m.group(2))
+    return None
+
+
 def _located(fn: ir.Function, exc: errors.NumbaError) -> StAdError:
     """numba's typing error as an ``StAdError`` at the user's line it names."""
     loc = getattr(exc, "loc", None)
     line = loc.line if loc is not None and loc.filename == fn.filename else fn.line
     text = next((s.text for s in ir.walk(fn.body) if s.line == line), f"def {fn.name}(...)")
-    first = str(exc).strip().splitlines()
-    message = next((m for m in first if m and not m.startswith("Failed in")), "typing failed")
+    raw = _ANSI.sub("", str(exc))
+    filename = fn.filename
+    inner = _innermost_user_line(raw)
+    if inner is not None and inner != (fn.filename, line):  # in a function it calls
+        filename, line = inner
+        text = linecache.getline(filename, line).strip()
+    lines = [m.strip() for m in raw.strip().splitlines()]
+    message = next((m for m in lines if m and not m.startswith("Failed in")), "typing failed")
+    if message.endswith("signature:"):  # numba names the call's types two lines on
+        call = next((m for m in lines if m.startswith(">>> ")), None)
+        message += f" {call[4:]}" if call else ""
     return StAdError(
         f"numba cannot type this statement: {message}",
-        filename=fn.filename,
+        filename=filename,
         lineno=line,
         source_line=text,
         hint="st_ad differentiates what numba can compile: check that `numba.njit(f)` "

@@ -131,6 +131,10 @@ class DerivativeNames:
         """The adjoint names given so far, by primal name."""
         return dict(self._bar)
 
+    def dots(self) -> dict[str, str]:
+        """The tangent names given so far, by primal name."""
+        return dict(self._dot)
+
     def fresh(self, base: str) -> str:
         return self._fresh([base])
 

@@ -58,7 +58,9 @@ MISSING = _MISSING
 
 
 def python_function(f: object) -> types.FunctionType:
-    """The Python function behind ``f``: itself, or the ``py_func`` of a numba dispatcher."""
+    """The Python function behind ``f``: itself, or the ``py_func`` of a numba dispatcher
+    (of st_ad's type-blind derivative, for one st_ad returned)."""
+    f = getattr(f, "st_generic", None) or f
     py_func = getattr(f, "py_func", None)
     if isinstance(py_func, types.FunctionType):
         return py_func

@@ -69,4 +69,12 @@ from .shape import (
     vstack_part,
 )
 from .special import log_nonzero
-from .tape import new_tape, pop, pop_in_place, push, reserve, reserve_slots, trip_count
+from .tape import (
+    new_tape,
+    pop,
+    pop_in_place,
+    push,
+    reserve,
+    reserve_slots,
+    trip_count,
+)
