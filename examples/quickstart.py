@@ -42,4 +42,4 @@ print("gradient :", grad_energy(x, 2.0))
 print("max rel. error vs finite differences:", st_ad.check_grad(energy, x, 2.0))
 print("energy after 200 descent steps in @njit code:", energy(relax(x, 2.0, 200, 0.05), 2.0))
 print()
-print(st_ad.source(energy, mode="reverse"))
+print(st_ad.source(energy, x, 2.0, mode="reverse"))  # the adjoint generated for these types
