@@ -30,8 +30,10 @@ from numba.core import types
 from numba.core.errors import NumbaError
 from numba.core.registry import cpu_target
 
+from ..runtime.linalg import RANKED
 from ..syntax import attr, call, const, name
 from .build import assign, aug, st_call, store, subscript
+from .shapes import Shapes, known
 from .tidy import tidy
 
 F64 = types.float64
@@ -52,6 +54,7 @@ _MODULES = {"np": numpy, "math": math}
 def _result_type(func: object, args: tuple[types.Type, ...]) -> types.Type | None:
     """The type numba gives ``func(*args)`` (an operator or a numpy/math function)."""
     context = cpu_target.typing_context
+    context.refresh()  # numba registers its array typing on first use
     try:
         signature = context.resolve_function_type(context.resolve_value_type(func), args, {})
     except (NumbaError, KeyError, TypeError, ValueError):
@@ -65,6 +68,7 @@ class Typer:
 
     def __init__(self, names: dict[str, types.Type]) -> None:
         self.names = names
+        self.shapes: Shapes | None = None
 
     def __call__(self, node: gast.expr) -> types.Type | None:
         if isinstance(node, gast.Name):
@@ -82,9 +86,20 @@ class Typer:
             return self._call(_OPERATORS[type(node.op)], [node.left, node.right])
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
             operand = self(node.operand)
-            return operand if isinstance(operand, (types.Float, types.Integer)) else None
+            numeric = (types.Float, types.Integer, types.Array)
+            return operand if isinstance(operand, numeric) else None
         if isinstance(node, gast.Subscript):
             return self._element(node)
+        if isinstance(node, gast.Attribute) and node.attr == "shape":
+            inner = self(node.value)
+            return (
+                types.UniTuple(types.intp, inner.ndim) if isinstance(inner, types.Array) else None
+            )
+        if isinstance(node, gast.Attribute) and node.attr == "T":
+            inner = self(node.value)
+            if isinstance(inner, types.Array):
+                return inner.copy(layout={"C": "F", "F": "C"}.get(inner.layout, "A"))
+            return None
         if isinstance(node, gast.Call) and not node.keywords:
             func = node.func
             if (
@@ -98,9 +113,25 @@ class Typer:
 
     def _call(self, func: object, args: list[gast.expr]) -> types.Type | None:
         found = [self(a) for a in args]
-        if any(t is None or not isinstance(t, _SCALARS) for t in found):
+        if any(
+            t is None or not isinstance(t, (*_SCALARS, types.Array, types.UniTuple)) for t in found
+        ):
             return None
         return _result_type(func, tuple(found))
+
+    def shape(self, node: gast.expr):
+        """The symbolic shape of ``node`` (``shapes.py``), once ``shapes`` is set."""
+        return self.shapes(node) if self.shapes is not None else None
+
+    def rank(self, node: gast.expr) -> int | None:
+        t = self(node)
+        if isinstance(t, _SCALARS):
+            return 0
+        return t.ndim if isinstance(t, types.Array) else None
+
+    def float64_array(self, node: gast.expr) -> bool:
+        t = self(node)
+        return isinstance(t, types.Array) and t.dtype == F64
 
     def _element(self, node: gast.Subscript) -> types.Type | None:
         """``a[i, j]`` with one integer index per axis of array ``a``: its dtype."""
@@ -129,6 +160,80 @@ def _same_if_f64(args: list[gast.expr], typer: Typer) -> gast.expr | None:
     """A helper fitting ``args[0]`` to the type and shape of ``args[1]``: on two float64
     scalars there is nothing to fit."""
     return args[0] if typer.f64(args[0]) and typer.f64(args[1]) else None
+
+
+def _unbroadcast(args: list[gast.expr], typer: Typer) -> gast.expr | None:
+    """``g`` summed back to the shape of ``x``, for float64 values: nothing to do on two
+    scalars or on two arrays of one shape, a sum for an array onto a scalar (or onto one axis
+    less), a broadcast for a scalar onto an array. Equal ranks of unknown sizes keep the
+    runtime sum-to-shape."""
+    g, x = args
+    f64 = [typer.f64(a) or typer.float64_array(a) for a in args]
+    if not all(f64):
+        return None
+    ranks = typer.rank(g), typer.rank(x)
+    if ranks == (0, 0):
+        return g
+    if ranks[0] == 0:
+        return call(attr(name("np"), "full"), attr(x, "shape"), g) if is_name(x) else None
+    if ranks[1] == 0:
+        return call(attr(name("np"), "sum"), g)
+    g_shape, x_shape = typer.shape(g), typer.shape(x)
+    if not known(x_shape) or not isinstance(g_shape, tuple):
+        return None
+    if g_shape == x_shape:
+        return g
+    if len(g_shape) == len(x_shape) + 1 and g_shape[1:] == x_shape:
+        return call(attr(name("np"), "sum"), g, const(0))  # the leading axis x lacks
+    return None
+
+
+def is_name(node: gast.expr) -> bool:
+    return isinstance(node, gast.Name)
+
+
+def _unreduce(args: list[gast.expr], typer: Typer) -> gast.expr | None:
+    """The cotangent ``g`` of a reduction of ``x`` along a literal ``axis`` spread back over
+    x's shape (a scalar ``g``, of a reduction over every axis, broadcasts by itself)."""
+    g, x, axis = args
+    if typer.rank(g) == 0 or (isinstance(axis, gast.Constant) and axis.value is None):
+        return g
+    if not (isinstance(axis, gast.Constant) and type(axis.value) is int and is_name(x)):
+        return None
+    if typer.rank(g) is None:
+        return None
+    expanded = call(attr(name("np"), "expand_dims"), g, axis)
+    return call(attr(name("np"), "broadcast_to"), expanded, attr(x, "shape"))
+
+
+def _ranked(helper: str) -> Rule:
+    """A product or its cotangent (``runtime/linalg.py``'s ``RANKED`` table) written out for
+    the ranks of its operands; each argument appears once in the expression it fills."""
+    params = ("g", "a", "b") if helper != "inner" else ("a", "b")
+
+    def rule(args: list[gast.expr], typer: Typer) -> gast.expr | None:
+        ranks = typer.rank(args[-2]), typer.rank(args[-1])
+        source = RANKED[helper].get(ranks) if None not in ranks else None
+        if source is None or len(args) != len(params):
+            return None
+        expr = gast.parse(source).body[0].value
+        uses = [n for n in gast.walk(expr) if isinstance(n, gast.Name) and n.id in params]
+        if len(uses) != len({n.id for n in uses}):
+            return None
+        bound = dict(zip(params, args, strict=True))
+        return _Fill(bound).visit(expr)
+
+    return rule
+
+
+class _Fill(gast.NodeTransformer):
+    """Replaces parameter names by the argument expressions."""
+
+    def __init__(self, bound: dict[str, gast.expr]) -> None:
+        self.bound = bound
+
+    def visit_Name(self, node: gast.Name) -> gast.expr:
+        return self.bound.get(node.id, node)
 
 
 def _zero(args: list[gast.expr], typer: Typer) -> gast.expr | None:
@@ -180,15 +285,22 @@ def _floordiv(a: gast.expr, k: int) -> gast.expr:
 
 
 CALLS: dict[str, Rule] = {
-    "unbroadcast": _same_if_f64,
+    "unbroadcast": _unbroadcast,
     "cast_like": _same_if_f64,
     "broadcast_like": _same_if_f64,
     "check_tangent": _same_if_f64,
     "check_cotangent": _same_if_f64,
     "zeros_adj": _zero,
+    "unreduce": _unreduce,
     "reset": lambda args, typer: const(0.0) if typer.f64(args[0]) else None,
-    # a scalar needs no copy
-    "keep": lambda args, typer: args[0] if typer.scalar(args[0]) else None,
+    # a scalar needs no copy, an array a copy
+    "keep": lambda args, typer: (
+        args[0]
+        if typer.scalar(args[0])
+        else call(attr(args[0], "copy"))
+        if isinstance(typer(args[0]), types.Array)
+        else None
+    ),
     # checks that hold for float64 (their failures are typing errors, decided now)
     "assert_scalar_output": lambda args, typer: args[0] if typer.f64(args[0]) else None,
     "assert_differentiable": _differentiable,
@@ -199,6 +311,7 @@ CALLS: dict[str, Rule] = {
         if typer.f64(args[0]) and typer.f64(args[1])
         else None
     ),
+    **{product: _ranked(product) for product in RANKED},
 }
 
 
@@ -263,6 +376,14 @@ class Specialise(gast.NodeTransformer):
             t = self.typer(value.args[2])
             if _taped(t) and isinstance(restored, gast.Name):
                 return _pop(restored, t)
+        if (
+            kind == "reset"
+            and isinstance(target, gast.Name)
+            and typer_array(self.typer, target, value)
+        ):
+            # an array adjoint zeroed in place, as the helper does
+            everything = gast.Constant(value=Ellipsis, kind=None)
+            return assign(subscript(target.id, everything, gast.Store()), const(0.0))
         if isinstance(target, gast.Name) and isinstance(value, gast.Name):
             if target.id == value.id:  # `x = st.keep(x)` of a scalar: nothing left to do
                 return []
@@ -272,6 +393,12 @@ class Specialise(gast.NodeTransformer):
         self.generic_visit(node)
         # a check that held for these types leaves a bare name behind
         return [] if isinstance(node.value, gast.Name) else node
+
+
+def typer_array(typer: Typer, target: gast.Name, reset: gast.Call) -> bool:
+    """``x = st.reset(x)`` of a float64 array ``x``."""
+    (arg,) = reset.args
+    return isinstance(arg, gast.Name) and arg.id == target.id and typer.float64_array(arg)
 
 
 def _grow(need: gast.expr) -> gast.If:
@@ -343,7 +470,10 @@ def specialise(fn: gast.FunctionDef, names: dict[str, types.Type]) -> gast.Funct
     """``fn`` with every helper call that ``names``'s types decide written out, its scalar
     adjoints bound by first contribution and its dead scalar stores dropped."""
     typer = Typer(names)
-    out = Specialise(typer).visit(fn)
+    out = fn
+    for _ in range(2):  # again on the written-out products, whose shapes are then readable
+        typer.shapes = Shapes(out, typer)
+        out = Specialise(typer).visit(out)
     _drop_covered_room(out)
     _lower_growth(out)
     out = tidy(out, names, typer)
