@@ -13,8 +13,11 @@ Assumptions, each the contract of the expression it reads: elementwise functions
 library's ``elementwise`` family) and operators broadcast numpy's way; ``np.zeros(x.shape)``,
 ``x.copy()``, ``st.zeros_adj(x)``, ``st.reset(x)``, ``st.keep(x)`` and
 ``st.unbroadcast(g, x)`` have the shape of ``x``; ``a @ b`` and ``np.dot`` of ranks up to 2
-have the shape linear algebra gives them; ``np.sum(x, axis=k)`` drops axis ``k``. Anything
-else (indexing, slicing, a tape read) has tokens only if it is bound once outside loops.
+have the shape linear algebra gives them, as does ``np.outer`` of two vectors;
+``np.sum(x, axis=k)`` drops axis ``k``. Anything else (indexing, slicing, a tape read) has
+tokens only if it is bound once outside loops. Only products a top-level statement always
+evaluates equate the sizes they contract: numba raises if they differ, and then the
+derivative is never returned.
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ from ..syntax import name_id
 Shape = tuple  # tuple[object | None, ...]
 _TOP = "not yet known"  # the optimistic start of the fixed point
 _SCALARS = (types.Float, types.Integer, types.Boolean)
-_SAME_AS_LAST = {"unbroadcast": 1, "zeros_adj": 0, "reset": 0, "keep": 0}
+_SHAPE_OF_ARG = {  # helper -> the argument whose shape its result has
+    "unbroadcast": 1,
+    "zeros_adj": 0,
+    "reset": 0,
+    "keep": 0,
+}
 _LIKE = ("zeros", "ones", "empty", "full")
 _LIKE_ARRAY = ("zeros_like", "ones_like", "empty_like", "copy")
 
@@ -68,6 +76,15 @@ def _matmul(a, b) -> Shape | str | None:
     if ranks == (1, 2):
         return (b[1],)
     return () if ranks == (1, 1) else None
+
+
+def _outer(a, b) -> Shape | str | None:
+    """The shape of ``np.outer(a, b)`` for 1-D operands."""
+    if a is None or b is None:
+        return None
+    if a is _TOP or b is _TOP:
+        return _TOP
+    return (a[0], b[0]) if len(a) == 1 and len(b) == 1 else None
 
 
 class Shapes:
@@ -123,7 +140,7 @@ class Shapes:
         for stmt in fn.body:
             if isinstance(stmt, (gast.For, gast.While, gast.If)):
                 continue
-            for node in gast.walk(stmt):
+            for node in _always_evaluated(stmt):
                 operands = _product_operands(node)
                 if operands is None:
                     continue
@@ -181,8 +198,8 @@ class Shapes:
         if not isinstance(func, gast.Attribute):
             return None
         owner = name_id(func.value)
-        if owner == "st" and func.attr in _SAME_AS_LAST and not node.keywords:
-            return self(args[_SAME_AS_LAST[func.attr]])
+        if owner == "st" and func.attr in _SHAPE_OF_ARG and not node.keywords:
+            return self(args[_SHAPE_OF_ARG[func.attr]])
         if owner == "st" and func.attr == "unreduce" and len(args) == 3:
             return self(args[1]) if isinstance(self.type_of(args[0]), types.Array) else ()
         if func.attr == "copy" and not args and owner != "np":
@@ -197,6 +214,8 @@ class Shapes:
             return self(args[0])
         if func.attr == "dot" and len(args) == 2:
             return _matmul(self(args[0]), self(args[1]))
+        if func.attr == "outer" and len(args) == 2:
+            return _outer(self(args[0]), self(args[1]))
         if func.attr == "sum" and args:
             return self._sum(node)
         rule = lookup(getattr(numpy, func.attr, None))
@@ -217,6 +236,22 @@ class Shapes:
             return None
         k %= len(inner)
         return inner[:k] + inner[k + 1 :]
+
+
+def _always_evaluated(node: gast.AST):
+    """The nodes under ``node`` that run whenever it runs: not the arms of a conditional
+    expression, nor the operands of ``and``/``or`` after the first."""
+    yield node
+    if isinstance(node, gast.IfExp):
+        children = [node.test]
+    elif isinstance(node, gast.BoolOp):
+        children = node.values[:1]
+    elif isinstance(node, gast.Lambda):
+        children = []
+    else:
+        children = list(gast.iter_child_nodes(node))
+    for child in children:
+        yield from _always_evaluated(child)
 
 
 def _product_operands(node: gast.AST) -> tuple[gast.expr, gast.expr] | None:
