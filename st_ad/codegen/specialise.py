@@ -34,7 +34,9 @@ from ..runtime.linalg import RANKED
 from ..syntax import attr, call, const, name
 from .build import assign, aug, st_call, store, subscript
 from .shapes import Shapes, known
-from .tidy import tidy
+from .substitute import substitute
+from .tape_runs import merge_tape_runs
+from .tidy import drop_stale_comments, tidy
 
 F64 = types.float64
 _SCALARS = (types.Float, types.Integer, types.Boolean)
@@ -477,6 +479,9 @@ def specialise(fn: gast.FunctionDef, names: dict[str, types.Type]) -> gast.Funct
     _drop_covered_room(out)
     _lower_growth(out)
     out = tidy(out, names, typer)
+    substitute(out, {n for n, t in names.items() if isinstance(t, _SCALARS)})
+    out.body = merge_tape_runs(out.body)
+    out.body = drop_stale_comments(out.body)  # of statements substituted away
     for node in gast.walk(out):  # a block whose statements all went still needs one
         if isinstance(node, (gast.For, gast.While, gast.If)) and not node.body:
             node.body.append(gast.Pass())

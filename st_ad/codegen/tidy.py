@@ -41,7 +41,7 @@ def _reads(node: gast.AST) -> set[str]:
     }
 
 
-def _pure(node: gast.expr) -> bool:
+def is_pure(node: gast.expr) -> bool:
     """An expression whose evaluation only computes: no call except numpy/math functions."""
     for n in gast.walk(node):
         if isinstance(n, gast.Call):
@@ -99,7 +99,7 @@ class Tidy:
     def statement(self, s: gast.stmt, live: set[str]) -> tuple[list[gast.stmt], set[str]]:
         target = self._target(s)
         if target is not None:
-            if target not in live and _pure(s.value):
+            if target not in live and is_pure(s.value):
                 return [], live
             live = live - {target} if isinstance(s, gast.Assign) else live | {target}
             return [s], live | _reads(s.value)
@@ -186,11 +186,11 @@ def _empty_range_loop(s: gast.For | gast.While) -> bool:
         and isinstance(s.iter, gast.Call)
         and isinstance(s.iter.func, gast.Name)
         and s.iter.func.id == "range"
-        and all(_pure(a) for a in s.iter.args)
+        and all(is_pure(a) for a in s.iter.args)
     )
 
 
-def _drop_stale_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
+def drop_stale_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
     """Without the comments left with no statement under them: a ``# line N: ...`` before
     another comment, a ``# forward sweep`` before the next section."""
     out: list[gast.stmt] = []  # built from the end: a kept statement decides the one before
@@ -198,12 +198,12 @@ def _drop_stale_comments(stmts: list[gast.stmt]) -> list[gast.stmt]:
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner:
-                kept = _drop_stale_comments(inner)
+                kept = drop_stale_comments(inner)
                 # a body must hold a statement; an ``else`` left empty goes
                 setattr(s, field, kept or ([gast.Pass()] if field == "body" else []))
         following = out[0] if out else None
         ends = following is None or isinstance(following, gast.Return)
-        if _line_comment(s) and (ends or is_comment(following)):
+        if line_comment(s) and (ends or is_comment(following)):
             continue
         if _section(s) and (ends or _section(following)):
             continue
@@ -215,7 +215,7 @@ def _comment_text(s: gast.stmt | None) -> str:
     return s.value.value[len(COMMENT) :] if s is not None and is_comment(s) else ""
 
 
-def _line_comment(s: gast.stmt) -> bool:
+def line_comment(s: gast.stmt) -> bool:
     return bool(re.match(r"(adjoint of |reverse of the loop at )?line \d+:", _comment_text(s)))
 
 
@@ -241,5 +241,5 @@ def tidy(fn: gast.FunctionDef, names: dict[str, types.Type], typer) -> gast.Func
     fn.body, _ = t.block(body, live)
     if returned is not None:
         fn.body.append(returned)
-    fn.body = _drop_stale_comments(fn.body)
+    fn.body = drop_stale_comments(fn.body)
     return fn
