@@ -29,6 +29,7 @@ from .transform import (
     forget,
     module_text,
     parameters,
+    require,
     resolve_wrt,
 )
 
@@ -82,26 +83,30 @@ def _transform(f, wrt, argnums, mode: str, entry: str):
     def build(func):
         py = python_function(func)
         positions, as_tuple = _positions(func, wrt)
-        try:  # positions, not names: grad(f, 0) and grad(f, "x") are one transform
-            module = built(func, positions if as_tuple else positions[0], mode)
+        key = positions if as_tuple else positions[0]  # grad(f, 0) is grad(f, "x")
+        try:  # errors in f show now, at grad(f), not at its first call
+            require(func, key, mode)
         except StAdError as exc:  # an error with no place (the cache directory): f's def
             if exc.filename is None:
                 exc.located(**_definition(func))
             raise
         spec = CallSpec(py.__name__, tuple(parameters(py)), positions, entry, _defaults(py))
-        key = positions if as_tuple else positions[0]
-        return _dispatcher(func, key, mode, spec, getattr(module, f"{py.__name__}_{entry}"))
+        return _dispatcher(func, key, mode, spec)
 
     return build if f is None else build(f)
 
 
 @functools.lru_cache(maxsize=256)
-def _dispatcher(func: Callable, key: Wrt, mode: str, spec: CallSpec, generic) -> Dispatcher:
+def _dispatcher(func: Callable, key: Wrt, mode: str, spec: CallSpec) -> Dispatcher:
     """The callable of one entry point of one transform: one object for ``grad(f, -1)`` and
     ``grad(f, "c")``, so the signatures either compiles serve both."""
+    entry = f"{spec.name}_{spec.kind}"
 
     def typed(signature: Signature):
-        return getattr(built_for(func, key, mode, signature), f"{spec.name}_{spec.kind}")
+        return getattr(built_for(func, key, mode, signature), entry)
+
+    def generic():  # imported only when asked for: a warm start reads one typed module
+        return getattr(built(func, key, mode), entry)
 
     return typed_dispatcher(generic, func, spec, typed)
 

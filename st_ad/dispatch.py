@@ -91,8 +91,13 @@ class Dispatcher(CPUDispatcher):
     # per-signature derivatives (signatures.py): the dispatcher a call from Python goes to,
     # the type-blind derivative, and the typed ones compiled so far by argument types
     st_python: CPUDispatcher | None = None
-    st_generic: CPUDispatcher | None = None
+    st_make_generic: Callable[[], CPUDispatcher] | None = None
     st_compiled: dict | None = None
+
+    @property
+    def st_generic(self) -> CPUDispatcher | None:
+        """The type-blind derivative (what ``st_ad.jvp(st_ad.grad(f))`` differentiates)."""
+        return None if self.st_make_generic is None else self.st_make_generic()
 
     @property
     def st_source(self) -> FunctionSource | None:

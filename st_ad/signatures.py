@@ -28,6 +28,7 @@ from numba.core.registry import CPUDispatcher
 from numba.extending import overload
 
 from .cache import recover_damaged_numba_files
+from .codegen.emit import GENERATED_PACKAGE
 from .dispatch import CallSpec, Dispatcher
 from .transform import Signature
 
@@ -54,8 +55,7 @@ def typed_stub(name: str, params: list[str], build: Callable[[tuple], CPUDispatc
 
 
 def wrapper(name: str, params: list[str], stub: Callable, namespace: dict, defaults: tuple):
-    """``def name(*params): return stub(*params)``, with ``namespace`` as its globals (the
-    type-blind module's, so that what the derivative reads stays where it was)."""
+    """``def name(*params): return stub(*params)``, with ``namespace`` as its globals."""
     listed = ", ".join(params)
     hidden = f"_{name}_typed"
     namespace[hidden] = stub
@@ -86,17 +86,27 @@ class PythonSide(Dispatcher):
         return found.entry_point
 
 
+def _parameters(spec: CallSpec) -> list[str]:
+    """The wrapper's parameters: the user's, then the cotangent or tangents, named apart."""
+    params = list(spec.params)
+    for extra in spec.extra:
+        while extra in params:
+            extra += "_"
+        params.append(extra)
+    return params
+
+
 def typed_dispatcher(
-    generic: CPUDispatcher,
+    generic: Callable[[], CPUDispatcher],
     user_function: Callable,
     spec: CallSpec,
     typed: Callable[[Signature], CPUDispatcher],
 ) -> Dispatcher:
     """The callable of one entry point: per signature, ``typed`` gives the compiled derivative
-    (a dispatcher of its module); ``generic`` is the type-blind one, whose source forward mode
-    differentiates again (``st_ad.jvp(st_ad.grad(f))``)."""
-    py = generic.py_func
-    params = list(py.__code__.co_varnames[: py.__code__.co_argcount])
+    (a dispatcher of its module); ``generic()`` the type-blind one, whose source forward mode
+    differentiates again (``st_ad.jvp(st_ad.grad(f))``), imported only then."""
+    name = f"{spec.name}_{spec.kind}"
+    params = _parameters(spec)
     compiled: dict[tuple, CPUDispatcher] = {}
     count = len(spec.params)
 
@@ -108,11 +118,11 @@ def typed_dispatcher(
             compiled[argtypes] = found
         return found
 
-    stub = typed_stub(f"{py.__name__}_typed", params, build)
-    namespace = py.__globals__
+    stub = typed_stub(f"{name}_typed", params, build)
+    namespace = {"__name__": f"{GENERATED_PACKAGE}.{name}"}
     bound = spec.defaults if spec.kind in ("grad", "value_and_grad") else ()
-    outer = numba.njit(error_model="numpy")(wrapper(py.__name__, params, stub, namespace, bound))
-    side = numba.njit(error_model="numpy")(wrapper(py.__name__, params, stub, namespace, ()))
+    outer = numba.njit(error_model="numpy")(wrapper(name, params, stub, namespace, bound))
+    side = numba.njit(error_model="numpy")(wrapper(name, params, stub, namespace, ()))
     outer.__class__, side.__class__ = Dispatcher, PythonSide
     # numba's finalizer of a dispatcher unregisters the compiled functions in its `overloads`
     # dict when it is collected; those of `side` belong to the typed dispatchers, which stay
@@ -121,5 +131,5 @@ def typed_dispatcher(
     for d in (outer, side):
         d.st_function, d.st_spec = user_function, spec
     side.st_typed = build
-    outer.st_python, outer.st_generic, outer.st_compiled = side, generic, compiled
+    outer.st_python, outer.st_make_generic, outer.st_compiled = side, generic, compiled
     return outer

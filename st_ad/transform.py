@@ -295,6 +295,14 @@ def built(func: Callable, wrt: Wrt, mode: str, called: bool = False) -> types.Mo
     return _cached_module(func, key, stem, lambda: generate(program(func, wrt, called), mode))
 
 
+def require(func: Callable, wrt: Wrt, mode: str) -> None:
+    """Make sure the type-blind transform exists (generating it raises the errors of an
+    unsupported program): an intact cache entry is enough, its module is not imported."""
+    _refuse_reverse_of_generated(func, mode)
+    if cache.read_entry(cache.transform_key(func, wrt, mode)) is None:
+        built(func, wrt, mode)
+
+
 @functools.lru_cache(maxsize=1024)
 def built_for(
     func: Callable, wrt: Wrt, mode: str, signature: Signature, called: bool = False

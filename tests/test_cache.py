@@ -102,8 +102,9 @@ def test_cache_across_processes(project, tmp_path):
 
     # a second process reuses everything: no code generation, no numba compilation
     warm = result(run_child(project, cache_root), "warm")
-    # energy's type-blind module, its module for these argument types, and its callee bump
-    assert warm["stats"] == {"generated": 0, "reused": 3}
+    # energy's module for these argument types and its callee bump; energy's type-blind
+    # module is not read (its cache entry is only checked)
+    assert warm["stats"] == {"generated": 0, "reused": 2}
     assert warm["numba"] == {"loaded": 1, "compiled": 0}
     assert warm["grad"] == results[0]["grad"]
 
