@@ -25,8 +25,10 @@ the st_ad/hand-written ratios.
 
 JAX is timed as an optional peer only when it is importable.
 
-Then, unless ``--no-first-call``, it times st_ad's first gradient against the compile of the
-hand-written one, each in a fresh process with empty caches (``bench/first_call.py``).
+Then, unless ``--no-lengths``, it counts the lines of the generated gradient against the
+hand-written one (``bench/lengths.py``); unless ``--no-first-call``, it times st_ad's first
+gradient against the compile of the hand-written one, each in a fresh process with empty
+caches (``bench/first_call.py``).
 
 Last, unless ``--no-startup``, it measures the time to the first gradient in a fresh
 process, with st_ad's on-disk cache cold and warm, against a plain cached njit function
@@ -77,6 +79,8 @@ from bench.array_problems import (  # noqa: E402
 from bench.call_problems import lj_energy_calls, lj_energy_calls_nb  # noqa: E402
 from bench.first_call import format_rows as format_first_call  # noqa: E402
 from bench.first_call import run_first_call  # noqa: E402
+from bench.lengths import format_rows as format_lengths  # noqa: E402
+from bench.lengths import run_lengths  # noqa: E402
 from bench.startup import format_rows, run_startup  # noqa: E402
 from tests.problems import (  # noqa: E402
     LORENZ_PARAMS,
@@ -345,6 +349,12 @@ def main():
         "processes (bench/first_call.py)",
     )
     ap.add_argument(
+        "--no-lengths",
+        action="store_true",
+        help="skip the lines of the generated gradient against the hand-written one "
+        "(bench/lengths.py)",
+    )
+    ap.add_argument(
         "--no-startup",
         action="store_true",
         help="skip the time-to-first-gradient measurement in fresh processes (bench/startup.py)",
@@ -458,6 +468,9 @@ def main():
     for r in rows:
         if "jax_diff" in r:
             print(f"  {r['label']}: jax vs hand-written {r['jax_diff']:.2e}")
+    if not opts.no_lengths:
+        print()
+        print(format_lengths(run_lengths()))
     if not opts.no_first_call:
         sys.stdout.flush()
         print()

@@ -19,7 +19,8 @@ from tests.problems import LORENZ_PARAMS, LORENZ_U0, lorenz_rk4
 
 def _function(body: str) -> gast.FunctionDef:
     text = "def f(a, b, x, tape):\n" + textwrap.indent(textwrap.dedent(body), "    ")
-    text = text.replace("# line", f"'{COMMENT}line")  # the generators' comment markers
+    for word in ("line", "record"):  # the generators' comment markers
+        text = text.replace(f"# {word}", f"'{COMMENT}{word}")
     text = "\n".join(line + "'" if f"'{COMMENT}" in line else line for line in text.splitlines())
     return gast.parse(text).body[0]
 
@@ -112,6 +113,24 @@ def test_tape_runs_move_the_top_once():
     # a push whose value reads the tape's top is not part of a run
     reads_top = "tape[tape_top] = a\ntape_top += 1\ntape[tape_top] = tape_top\ntape_top += 1\n"
     assert _merged(reads_top) == reads_top.strip()
+
+
+def test_a_run_of_records_gives_one_reason():
+    why = "the next iteration overwrites it; the adjoint of line {} reads it"
+    run = "c = a\n" + "".join(  # (a comment first in a body would be its docstring)
+        f"# record {v}: {why.format(n)}\ntape[tape_top] = {v}\ntape_top += 1\n"
+        for v, n in (("a", 3), ("b", "4, 5"), ("x", 6))
+    )
+    assert _merged(run) == (
+        "c = a\n"
+        "# record what the next iteration overwrites, with the lines whose adjoint reads it:\n"
+        "# a (3), b (4, 5), x (6)\n"
+        "tape[tape_top] = a\ntape[tape_top + 1] = b\ntape[tape_top + 2] = x\ntape_top += 3"
+    )
+    # two records keep a line each; so do records overwritten by different statements
+    assert _merged(run.split("# record x")[0]).count("# record") == 2
+    mixed = run.replace("the next iteration", "line 9", 1)
+    assert _merged(mixed).count("# record") == 3
 
 
 def counted_loop(a, x, n):

@@ -6,14 +6,23 @@ an iteration then spends 40 lines moving ``tape_top`` one slot at a time. A run 
 pushes (comments between them allowed) becomes ``tape[tape_top + i] = v_i`` then one
 ``tape_top += k``; a run of pops becomes ``tape_top -= k`` then ``v_i = tape[tape_top + j]``:
 the same slots, read and written in the same order.
+
+The comments saying why each value of a run is recorded (``record v: the next iteration
+overwrites it; the adjoint of line 31 reads it``) become one list when three or more give the
+same overwriting statement: ``record what the next iteration overwrites, with the lines
+whose adjoint reads it: k1x_t1 (31), x2 (39, 40), ...``. A hand-written adjoint says that
+once, not once a value (Lorenz: 17 lines of comments become 4).
 """
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 import gast
 
 from ..syntax import const, name
-from .build import aug
+from .build import COMMENT, aug, comment
 from .tidy import is_comment
 
 _TAPE, _TOP = "tape", "tape_top"
@@ -108,6 +117,29 @@ def _run(stmts: list[gast.stmt], k: int, is_move) -> list[int]:
     return starts
 
 
+# reverse.py's reasons for a record (``Reverse.why``)
+_WHY = re.compile(
+    r"record (?P<var>\S+): (?P<by>.+?) overwrites it; "
+    r"(?:the adjoint of line (?P<lines>[\d, ]+) reads it|the result's adjoint reads it)$"
+)
+_MERGED_AT = 3  # fewer reasons read as well one per line
+_WIDTH = 88  # of a merged comment's lines, indentation excluded
+
+
+def _merged_reasons(comments: list[gast.stmt]) -> list[gast.stmt]:
+    """``comments`` (a run's, in order) as one list when they all name the same overwriting
+    statement and are at least ``_MERGED_AT``; else unchanged."""
+    found = [_WHY.match(s.value.value[len(COMMENT) :]) for s in comments]
+    if len(found) < _MERGED_AT or not all(found) or len({m["by"] for m in found}) > 1:
+        return comments
+    items = [f"{m['var']} ({m['lines'] or 'the result'})," for m in found]
+    items[-1] = items[-1][:-1]
+    head = f"record what {found[0]['by']} overwrites, with the lines whose adjoint reads it:"
+    # non-breaking spaces keep "x2 (39, 40)" on one line
+    wrapped = textwrap.wrap(" ".join(i.replace(" ", "\0") for i in items), _WIDTH)
+    return [comment(text) for text in [head, *(w.replace("\0", " ") for w in wrapped)]]
+
+
 def merge_tape_runs(stmts: list[gast.stmt]) -> list[gast.stmt]:
     """``stmts`` (and the blocks inside them) with each run of two or more pushes or pops
     moving the tape's top once."""
@@ -129,12 +161,17 @@ def merge_tape_runs(stmts: list[gast.stmt]) -> list[gast.stmt]:
         moves = set(starts) | {i + 1 for i in starts}
         count = len(starts)
         if starts is pushes:
+            # the reason for the first push stands just before the run
+            before = [out.pop()] if out and is_comment(out[-1]) else []
+            comments = before + [stmts[i] for i in range(k, end) if i not in moves]
+            merged = _merged_reasons(comments)
+            out.extend(merged if merged is not comments else before)
             for i in range(k, end):
                 if i in starts:
                     slot = starts.index(i)
                     stmts[i].targets[0].slice = _offset(slot)
                     out.append(stmts[i])
-                elif i not in moves:
+                elif i not in moves and merged is comments:
                     out.append(stmts[i])  # a comment
             out.append(aug(_TOP, "+", const(count)))
         else:
