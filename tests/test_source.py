@@ -71,3 +71,19 @@ def test_names_do_not_depend_on_how_often_the_generator_ran():
     source = st_ad.source(through_product, wrt=(0, 1))
     assert source.count("    t_cotangents = rule_product_of_vjp(t_bar, t, x, y)\n") == 3
     assert "t_cotangents2" not in source
+
+
+def test_typed_generation_leaves_the_type_blind_source_unchanged(tmp_path):
+    # Regression: the typed passes (specialise, tidy, substitute) rewrote the generator's
+    # trees in place, and those trees share expressions with the cached plan of the function:
+    # a type-blind module generated after a typed one came out with scalar substitutions in it
+    # (`t_t1 = t_t3 * s + 1.0`), a text that depended on what ran before and was valid only
+    # for the types it was specialised to. A copy of the golden function in a file of its own
+    # (so no cache entry exists) must give the golden text after a typed generation.
+    copy_path = tmp_path / "golden_copy.py"
+    copy_path.write_text((Path(__file__).parent / "golden_funcs.py").read_text())
+    scope: dict = {}
+    exec(compile(copy_path.read_text(), str(copy_path), "exec"), scope)
+    f = scope["damped_sum"]
+    st_ad.source(f, np.linspace(0.1, 0.5, 4), 4, mode="reverse")
+    assert _body(st_ad.source(f, mode="reverse")) == GOLDEN.read_text()

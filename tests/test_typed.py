@@ -124,3 +124,38 @@ def test_show_with_types(capsys):
     assert main(["show", "tests.golden_funcs:damped_sum", "--types", "float64[::1], int64"]) == 0
     out = capsys.readouterr().out
     assert out == st_ad.source(damped_sum, "float64[::1]", "int64")
+
+
+@numba.njit
+def _pair_term(r2):
+    return 1.0 / r2**3 - 1.0 / r2
+
+
+def summed_pair_terms(x):
+    e = 0.0
+    for i in range(x.shape[0]):
+        r2 = x[i] * x[i] + 1.0
+        e += _pair_term(r2)
+    return e
+
+
+def test_unused_calls_of_scalar_functions_are_dropped():
+    # vjp kept a whole forward loop whose only work was `e_t1 = _pair_term(r2)`, and every
+    # entry called `_pair_term` again in the reverse sweep for a value nothing read: a call
+    # with scalar arguments changes nothing else, so an unused one goes like any dead store
+    x = np.linspace(0.2, 1.4, 6)
+    functions = _functions(st_ad.source(summed_pair_terms, x, mode="reverse"))
+    for entry in ("summed_pair_terms_grad", "summed_pair_terms_vjp"):
+        code = "\n".join(r for r in functions[entry].splitlines() if not r.strip().startswith("#"))
+        assert "_pair_term(" not in code, code
+        assert code.count("for i in") == 1, code  # the reverse loop
+    assert "_pair_term(" in functions["summed_pair_terms_value_and_grad"]  # for the value
+    want = np.array(
+        [
+            (summed_pair_terms(x + h * e) - summed_pair_terms(x - h * e)) / (2 * h)
+            for e in np.eye(6)
+            for h in [1e-6]
+        ]
+    )
+    np.testing.assert_allclose(st_ad.grad(summed_pair_terms)(x), want, rtol=1e-6)
+    np.testing.assert_allclose(st_ad.vjp(summed_pair_terms)(x, 2.0), 2.0 * want, rtol=1e-6)

@@ -19,6 +19,7 @@ float64 output leaves the adjoints untyped).
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import operator
@@ -470,9 +471,13 @@ def _remove_room(node: gast.AST) -> None:
 
 def specialise(fn: gast.FunctionDef, names: dict[str, types.Type]) -> gast.FunctionDef:
     """``fn`` with every helper call that ``names``'s types decide written out, its scalar
-    adjoints bound by first contribution and its dead scalar stores dropped."""
+    adjoints bound by first contribution and its dead scalar stores dropped.
+
+    The passes below rewrite trees in place, so they work on a copy: the generator's trees
+    share expressions with the function's cached plan, from which the type-blind module and
+    other signatures are generated too."""
     typer = Typer(names)
-    out = fn
+    out = copy.deepcopy(fn)
     for _ in range(2):  # again on the written-out products, whose shapes are then readable
         typer.shapes = Shapes(out, typer)
         out = Specialise(typer).visit(out)

@@ -45,35 +45,65 @@ def is_pure(node: gast.expr) -> bool:
     """An expression whose evaluation only computes: no call except numpy/math functions."""
     for n in gast.walk(node):
         if isinstance(n, gast.Call):
-            func = n.func
-            if not (
-                isinstance(func, gast.Attribute)
-                and isinstance(func.value, gast.Name)
-                and func.value.id in ("np", "math")
-            ):
+            if not _library_call(n):
                 return False
-        elif not isinstance(
-            n,
-            (
-                gast.Name,
-                gast.Constant,
-                gast.BinOp,
-                gast.UnaryOp,
-                gast.Subscript,
-                gast.Tuple,
-                gast.Attribute,
-                gast.Load,
-                gast.operator,
-                gast.unaryop,
-            ),
-        ):
+        elif not isinstance(n, _COMPUTES):
             return False
     return True
+
+
+def _library_call(call: gast.Call) -> bool:
+    """A call of a numpy or math function (``np.sin(x)``)."""
+    func = call.func
+    return (
+        isinstance(func, gast.Attribute)
+        and isinstance(func.value, gast.Name)
+        and func.value.id in ("np", "math")
+    )
+
+
+# the nodes of an expression that only computes (besides numpy's and math's calls)
+_COMPUTES = (
+    gast.Name,
+    gast.Constant,
+    gast.BinOp,
+    gast.UnaryOp,
+    gast.Subscript,
+    gast.Tuple,
+    gast.Attribute,
+    gast.Load,
+    gast.operator,
+    gast.unaryop,
+)
 
 
 class Tidy:
     def __init__(self, names: dict[str, types.Type]) -> None:
         self.scalars = {n for n, t in names.items() if isinstance(t, _SCALARS)}
+
+    def droppable(self, node: gast.expr) -> bool:
+        """``node`` can go when nothing reads its value: it only computes (``is_pure``), or
+        also calls functions with scalar arguments (a user function, a callee's derivative),
+        which can change no array of the caller: numba passes scalars by value and makes
+        global arrays read-only. (The forward sweep of ``grad`` drops such calls too.)"""
+        for n in gast.walk(node):
+            if isinstance(n, gast.Call):
+                if not (_library_call(n) or self._scalar_call(n)):
+                    return False
+            elif not isinstance(n, _COMPUTES):
+                return False
+        return True
+
+    def _scalar_call(self, call: gast.Call) -> bool:
+        """``f(a, b, ...)`` of a named function, each argument a scalar name or a number."""
+        return (
+            isinstance(call.func, gast.Name)
+            and not call.keywords
+            and all(
+                isinstance(a, gast.Constant) or isinstance(a, gast.Name) and a.id in self.scalars
+                for a in call.args
+            )
+        )
 
     def _target(self, s: gast.stmt) -> str | None:
         """The scalar name ``s`` (an assignment or update) binds, if it binds only that."""
@@ -99,7 +129,7 @@ class Tidy:
     def statement(self, s: gast.stmt, live: set[str]) -> tuple[list[gast.stmt], set[str]]:
         target = self._target(s)
         if target is not None:
-            if target not in live and is_pure(s.value):
+            if target not in live and self.droppable(s.value):
                 return [], live
             live = live - {target} if isinstance(s, gast.Assign) else live | {target}
             return [s], live | _reads(s.value)
