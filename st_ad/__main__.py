@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .api import source
+from .api import source, split_types
 from .errors import StAdError
 from .export import MODES, export
 
@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         default="both",
         help="the modes to export (default: both)",
     )
+    export.add_argument(
+        "--types",
+        metavar="TYPES",
+        action="append",
+        help='argument types, as numba writes them, e.g. "float64[::1], int64": export the '
+        "code generated for them, compiled for them only; repeat for several signatures "
+        "(default: the type-blind kernels)",
+    )
     for sub in (show, export):
         sub.add_argument(
             "--wrt",
@@ -92,18 +100,6 @@ def _wrt(text: str) -> int | str | tuple[int | str, ...]:
                 ) from None
             values.append(item)
     return values[0] if len(values) == 1 and not one_tuple else tuple(values)
-
-
-def _types(text: str) -> list[str]:
-    """``"float64[:, :], int64"`` split at the commas outside brackets."""
-    parts, depth, start = [], 0, 0
-    for k, c in enumerate(text):
-        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(c, 0)
-        if c == "," and depth == 0:
-            parts.append(text[start:k].strip())
-            start = k + 1
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
 
 
 def _load(target: str) -> object:
@@ -156,11 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         func = _load(args.target)
         if args.command == "show":
-            types = _types(args.types) if args.types else ()
+            types = split_types(args.types) if args.types else ()
             sys.stdout.write(source(func, *types, mode=args.mode, wrt=args.wrt))
         else:
             modes = MODES if args.mode == "both" else (args.mode,)
-            path = export(func, args.output, modes=modes, wrt=args.wrt)
+            path = export(func, args.output, modes=modes, wrt=args.wrt, signatures=args.types)
             print(f"st_ad: wrote {path}")
     except _Failure as exc:
         print(f"st_ad: error: {exc}", file=sys.stderr)

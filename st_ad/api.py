@@ -164,6 +164,18 @@ def argument_types(f: Callable, values: tuple) -> tuple[numba.types.Type, ...]:
     return tuple(_argument_type(v) for v in values)
 
 
+def split_types(text: str) -> list[str]:
+    """``"float64[:, :], int64"`` split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for k, c in enumerate(text):
+        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append(text[start:k].strip())
+            start = k + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
 def _argument_type(value: Any) -> numba.types.Type:
     if isinstance(value, numba.types.Type):
         return value

@@ -28,16 +28,19 @@ import re
 import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import gast
 import numpy as np
 
 from . import transform
-from ._version import VERSION
+from .api import argument_types, split_types
 from .codegen.binding import Binding
 from .codegen.emit import DECORATOR, globals_of, unparse
 from .errors import StAdError
+from .export_layout import module_text, shown
 from .export_runtime import bound_name, runtime_source
+from .export_typed import typed_functions, types_text
 from .export_values import (
     Rewrite,
     array_literal,
@@ -51,13 +54,12 @@ from .export_values import (
     name_node,
     njit_decorator,
     runtime_name,
-    stdlib,
 )
 from .frontend.calls import python_source_function
 from .frontend.source import function_scope, python_function
+from .transform import ENTRIES
 
 MODES = ("reverse", "forward")
-_ENTRIES = {"reverse": ("grad", "value_and_grad", "vjp"), "forward": ("tangent",)}
 
 
 def export(
@@ -65,13 +67,20 @@ def export(
     path: str | os.PathLike,
     modes: str | Iterable[str] = MODES,
     wrt: transform.Wrt = 0,
+    signatures: Iterable[Any] | None = None,
 ) -> Path:
     """Write the derivative kernels of ``f`` (modes ``"reverse"``: ``f_grad``,
     ``f_value_and_grad``, ``f_vjp``; ``"forward"``: ``f_tangent``) w.r.t. ``wrt`` to ``path``
     as a standalone module whose only imports are numpy, numba and the standard library.
-    Returns the path written."""
+
+    Without ``signatures`` the kernels are the type-blind ones, for any argument types. With
+    them (each a string of numba types, ``"float64[:], int64"``, or a tuple of example values,
+    numba types or type strings, one per parameter), the module holds, per signature, the code
+    a call with those types runs, named for them (``f_grad_f64_1d_i64``) and compiled for them
+    only (``export_typed.py``). Returns the path written."""
     out = Path(path)
-    out.write_text(export_source(f, modes, wrt, output=_shown(os.path.abspath(out))))
+    text = export_source(f, modes, wrt, output=shown(os.path.abspath(out)), signatures=signatures)
+    out.write_text(text)
     return out
 
 
@@ -80,6 +89,7 @@ def export_source(
     modes: str | Iterable[str] = MODES,
     wrt: transform.Wrt = 0,
     output: str = "FILE.py",
+    signatures: Iterable[Any] | None = None,
 ) -> str:
     """The text ``export`` writes (``output``: the file's name, for the header)."""
     modes = _modes(modes)
@@ -90,10 +100,36 @@ def export_source(
     except TypeError:
         raise StAdError(f"wrt={wrt!r}: expected an int, a parameter name or a tuple") from None
     func = python_function(f)
+    typed = _argument_types(f, signatures)
     exporter = _Exporter(func)
     for mode in modes:
-        exporter.entry_points(transform.program(f, wrt), mode)
-    return exporter.text(modes, wrt, output)
+        p = transform.program(f, wrt)
+        for argtypes in typed or [None]:
+            exporter.entry_points(p, mode, argtypes)
+    return module_text(exporter, modes, wrt, output)
+
+
+def _argument_types(f: Callable, signatures: Iterable[Any] | None) -> list[tuple]:
+    """The argument types of each signature, in order, without repeats."""
+    if signatures is None:
+        return []
+    if isinstance(signatures, str):
+        raise StAdError(
+            f"signatures={signatures!r}: expected a list of signatures",
+            hint=f"pass signatures=[{signatures!r}] (one signature per item)",
+        )
+    found: list[tuple] = []
+    for s in signatures:
+        values = tuple(split_types(s)) if isinstance(s, str) else tuple(s)
+        argtypes = argument_types(f, values)
+        if argtypes not in found:
+            found.append(argtypes)
+    if not found:
+        raise StAdError(
+            "signatures is empty",
+            hint='leave it out for the type-blind kernels, or pass e.g. ["float64[:]"]',
+        )
+    return found
 
 
 def _modes(modes: str | Iterable[str]) -> tuple[str, ...]:
@@ -168,17 +204,23 @@ class _Exporter:
                 self.imports[(module, attr, bound)] = None
 
     # entry points -----------------------------------------------------------------------------
-    def entry_points(self, p: transform.Program, mode: str) -> None:
-        made = transform.generated_functions(p, mode)
-        functions, callees = made.functions, made.callees
-        texts = []
-        for fd in functions:
+    def entry_points(self, p: transform.Program, mode: str, argtypes: tuple | None) -> None:
+        """The entry points of ``mode``: the type-blind ones, or those of ``argtypes``."""
+        if argtypes is None:
+            made = transform.generated_functions(p, mode)
+            functions, callees = made.functions, made.callees
+            decorators = [DECORATOR] * len(functions)
+            kinds = [fd.name[len(p.fn.name) + 1 :] for fd in functions]
+        else:
+            functions, callees, decorators = typed_functions(p, mode, argtypes)
+            kinds = list(ENTRIES[mode])
+        for fd, kind in zip(functions, kinds, strict=True):
             self.claim(fd.name, ("entry", fd.name), f"the generated `{fd.name}`")
-            self.signatures.append((fd.name, [a.id for a in fd.args.args]))
+            self.signatures.append((fd.name, [a.id for a in fd.args.args], kind))
         self._needs(p, functions, callees)
-        for fd in functions:
-            texts.append(self._generated(fd))
-        self.entries.append((mode, texts))
+        texts = [self._generated(fd, d) for fd, d in zip(functions, decorators, strict=True)]
+        for_types = "" if argtypes is None else types_text(argtypes)
+        self.entries.append((mode, for_types, texts))
         self.program = p
 
     def _needs(self, p: transform.Program, functions: list, callees: list) -> None:
@@ -197,7 +239,7 @@ class _Exporter:
                     and n.attr not in self.runtime.public
                 ):  # pragma: no cover - st_ad's own consistency
                     raise StAdError(f"generated code calls st.{n.attr}, not a runtime helper")
-        origin = f"{p.src.name} ({_shown(p.src.filename)})"
+        origin = f"{p.src.name} ({shown(p.src.filename)})"
         modules = {}
         for line in lines:
             s = ast.parse(line).body[0]
@@ -264,11 +306,11 @@ class _Exporter:
             )
         return bool(rewrites)
 
-    def _generated(self, fd: gast.FunctionDef) -> str:
-        return DECORATOR + "\n" + unparse(fd).rstrip()
+    def _generated(self, fd: gast.FunctionDef, decorator: str = DECORATOR) -> str:
+        return decorator + "\n" + unparse(fd).rstrip()
 
     def _binding(self, b: Binding, owner: types.FunctionType) -> None:
-        where = f"{owner.__qualname__} ({_shown(owner.__code__.co_filename)})"
+        where = f"{owner.__qualname__} ({shown(owner.__code__.co_filename)})"
         if b.kind == "callee":
             self._callee(b, owner)
         elif b.kind == "primal":
@@ -296,7 +338,7 @@ class _Exporter:
         fd.name = b.name
         self._needs(p, [fd], callees)
         self.derivatives.append(
-            f"# the {b.mode}-mode derivative of {p.src.name} ({_shown(p.src.filename)}) "
+            f"# the {b.mode}-mode derivative of {p.src.name} ({shown(p.src.filename)}) "
             f"w.r.t. {', '.join(p.wrt)}: its {b.entry}\n" + self._generated(fd)
         )
 
@@ -357,7 +399,7 @@ class _Exporter:
         loads = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
         defaults = tree.args.defaults + [d for d in tree.args.kw_defaults if d is not None]
         free |= {n.id for d in defaults for n in ast.walk(d) if isinstance(n, ast.Name)}
-        origin = f"{py.__qualname__} ({_shown(py.__code__.co_filename)})"
+        origin = f"{py.__qualname__} ({shown(py.__code__.co_filename)})"
         modules = {}
         for n in sorted({n.id for n in loads if n.id in free and n.id in scope}):
             value = scope[n]
@@ -373,120 +415,3 @@ class _Exporter:
             first = re.sub(rf"^def\s+{re.escape(tree.name)}\b", f"def {name}", first)
             text = first + ("\n" + rest if rest else "")
         self.functions.append(f"# {what}\n{njit_decorator(obj)}\n{text.rstrip()}")
-
-    # the module -------------------------------------------------------------------------------
-    def text(self, modes: tuple[str, ...], wrt: transform.Wrt, output: str) -> str:
-        code = []
-        if self.constants:
-            code.append(
-                "# constants read by the differentiated functions\n" + "\n".join(self.constants)
-            )
-        code += self.functions + self.derivatives
-        for mode, texts in self.entries:
-            kind = "adjoint (reverse mode)" if mode == "reverse" else "tangent (forward mode)"
-            code.append(f"# ==== the {kind} of {self.func.__name__} ====")
-            code += texts
-        # only the runtime helpers the code calls, and only the imports something reads
-        runtime = self.runtime.body(_names_used("\n".join(code)) & self.runtime.names)
-        if runtime:
-            code.append(
-                "# ==== st_ad's runtime helpers this module calls (copied from st_ad/runtime) "
-                "====\n" + runtime
-            )
-        used = _names_used("\n".join(code)) | {"sys"}
-        sections = [self._header(modes, wrt, output)]
-        sections.append(
-            self._imports(used) + "\n\n"
-            "# Generated code calls the runtime helpers (at the end of this file) as st.<name>:\n"
-            "# st is this module.\n"
-            "st = sys.modules[__name__]"
-        )
-        return "\n\n\n".join(s.rstrip() for s in sections + code) + "\n"
-
-    def _header(self, modes: tuple[str, ...], wrt: transform.Wrt, output: str) -> str:
-        func = self.func
-        p = self.program
-        filename = _shown(func.__code__.co_filename)
-        target = f"{func.__module__}:{func.__qualname__}"
-        mode_text = ", ".join(modes)
-        wrt_text = str(wrt)
-        if isinstance(wrt, tuple):  # a trailing comma makes a tuple of one
-            wrt_text = ",".join(str(w) for w in wrt) + ("," if len(wrt) == 1 else "")
-        rows = [
-            f"# Generated by st_ad {VERSION} from {target} ({filename}, line "
-            f"{func.__code__.co_firstlineno})",
-            f"# modes: {mode_text}; wrt={wrt!r} (differentiated w.r.t. {', '.join(p.wrt)})",
-            "# Do not edit: regenerate with st_ad.export, or",
-            f"#   python -m st_ad export {target} -o {output} "
-            + ("" if len(modes) == 2 else f"--mode {modes[0]} ")
-            + f"--wrt {wrt_text}",
-            "#",
-        ]
-        if func.__module__ == "__main__" or "<locals>" in func.__qualname__:
-            rows[2:4] = ["# Do not edit: regenerate with st_ad.export."]
-        rows += [
-            "# A standalone module: it needs numpy and numba, not st_ad. Its functions are",
-            "# numba dispatchers (compiled on first call, cached by numba), callable from",
-            "# Python and from other @njit code:",
-        ]
-        names = ", ".join(p.wrt)
-        value = f"{func.__name__}(...)"
-        grads = "a tuple of gradients" if p.as_tuple else "the gradient"
-        for name, params in self.signatures:
-            call = f"#   {name}({', '.join(params)}) -> "
-            kind = name[len(func.__name__) + 1 :]
-            rows.append(
-                call
-                + {
-                    "grad": f"{grads} of {value} w.r.t. {names}",
-                    "value_and_grad": f"({value}, {grads})",
-                    "vjp": f"the cotangent(s) of {names}, given the cotangent "
-                    f"{params[-1]} of {value}",
-                    "tangent": f"({value}, its derivative along the tangent(s) of {names})",
-                }[kind]
-            )
-        rows.append("# ruff: noqa")  # generated: it may compute values it does not use
-        return "\n".join(rows)
-
-    def _imports(self, used: set[str]) -> str:
-        """The import lines, of the modules and names in ``used``."""
-        std: list[str] = []
-        third: list[str] = []
-        froms: dict[str, list[str]] = {}
-        for module, attr, bound in self.imports:
-            if bound not in used:
-                continue
-            if attr is None:
-                plain = module == bound or (module.split(".")[0] == bound and "." in module)
-                line = f"import {module}" if plain else f"import {module} as {bound}"
-                (std if stdlib(module) else third).append(line)
-            else:
-                froms.setdefault(module, []).append(attr if attr == bound else f"{attr} as {bound}")
-        for module, names in froms.items():
-            line = f"from {module} import {', '.join(sorted(names))}"
-            (std if stdlib(module) else third).append(line)
-
-        def order(line: str) -> tuple[bool, str, str]:  # isort's: `import` lines first
-            return (line.startswith("from"), line.split()[1], line)
-
-        return "\n".join(sorted(std, key=order)) + "\n\n" + "\n".join(sorted(third, key=order))
-
-
-def _names_used(text: str) -> set[str]:
-    """The names ``text`` reads, and the attributes it reads of ``st`` (this module)."""
-    found = set()
-    for n in ast.walk(ast.parse(text)):
-        if isinstance(n, ast.Name):
-            found.add(n.id)
-        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "st":
-            found.add(n.attr)
-    return found
-
-
-def _shown(filename: str) -> str:
-    """``filename`` relative to the current directory when it is under it."""
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:  # another drive
-        return filename
-    return filename if relative.startswith("..") else relative

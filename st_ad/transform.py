@@ -401,16 +401,22 @@ def module_text(
     p = program(func, wrt)
     if argtypes is None:
         return generate(p, mode)[0]
+    return generate(p, mode, entry_signatures(p, mode, argtypes))[0]
+
+
+def entry_signatures(
+    p: Program, mode: str, argtypes: tuple[numba.types.Type, ...]
+) -> list[Signature]:
+    """The signature of each entry point of ``mode`` called with ``argtypes``: a vjp's
+    cotangent typed as the output, the tangents as the arguments they belong to."""
     found = program_types(p, argtypes)
     if mode == "forward":
-        signatures = [Signature("tangent", argtypes, tuple(found[w] for w in p.wrt))]
-    else:
-        signatures = [
-            Signature("grad", argtypes),
-            Signature("value_and_grad", argtypes),
-            Signature("vjp", argtypes, (found.result,)),
-        ]
-    return generate(p, mode, signatures)[0]
+        return [Signature("tangent", argtypes, tuple(found[w] for w in p.wrt))]
+    return [
+        Signature("grad", argtypes),
+        Signature("value_and_grad", argtypes),
+        Signature("vjp", argtypes, (found.result,)),
+    ]
 
 
 def forget() -> None:

@@ -4,6 +4,7 @@ st_ad made unimportable, three prove the command line's entry point; the rest ru
 and compiles nothing."""
 
 import ast
+import importlib.util
 import json
 import math
 import os
@@ -134,6 +135,65 @@ def test_exported_module_runs_without_st_ad(tmp_path):
     np.testing.assert_allclose(out["grad"], expected, rtol=1e-6, atol=1e-8)
     assert out["value"] == pytest.approx(chain(x, 0.5), rel=1e-12)
     assert out["dvalue"] == pytest.approx(expected @ np.array([1.0, -2.0, 0.5]), rel=1e-6)
+
+
+def springs(x, k):
+    e = 0.0
+    for i in range(x.shape[0] - 1):
+        d = x[i + 1] - x[i]
+        e += k * d * d + np.sin(x[i])
+    return e
+
+
+def _import_file(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # the module reads itself as `st`
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_export_of_signatures_writes_the_typed_code_for_each(tmp_path):
+    signatures = ["float64[::1], float64", (np.zeros(3, np.float32), 1.0)]
+    path = st_ad.export(springs, tmp_path / "springs_typed.py", signatures=signatures)
+    text = path.read_text()
+    assert '--types "float64[::1], float64" --types "float32[::1], float64"' in text
+    assert '@njit("(float64[::1], float64, float64)", cache=True' in text  # vjp's cotangent
+    # the same module from the command line
+    out = tmp_path / "cli.py"
+    argv = ["export", f"{__name__}:springs", "-o", str(out)]
+    argv += ["--types", "float64[::1], float64", "--types", "float32[::1], float64"]
+    assert main(argv) == 0
+    assert out.read_text().splitlines()[4:] == text.splitlines()[4:]  # past the -o line
+
+    k = _import_file(path)  # compiles each signature as it is imported
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    want = central_differences(springs, x, 1.5)
+    np.testing.assert_allclose(k.springs_grad_f64_1d_f64(x, 1.5), want, rtol=1e-6)
+    value, g = k.springs_value_and_grad_f64_1d_f64(x, 1.5)
+    assert value == pytest.approx(springs(x, 1.5), rel=1e-12)
+    np.testing.assert_allclose(g, want, rtol=1e-6)
+    np.testing.assert_allclose(k.springs_vjp_f64_1d_f64(x, 1.5, -2.0), -2.0 * want, rtol=1e-6)
+    v = np.array([1.0, 0.5, -1.0, 2.0])
+    _, dvalue = k.springs_tangent_f64_1d_f64(x, 1.5, v)
+    assert dvalue == pytest.approx(want @ v, rel=1e-6)
+    g32 = k.springs_grad_f32_1d_f64(x.astype(np.float32), 1.5)
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, want, rtol=1e-4)
+    # each function is compiled for its own types only: numba refuses others
+    with pytest.raises(TypeError, match="No matching definition"):
+        k.springs_grad_f64_1d_f64(x.astype(np.float32), 1.5)
+
+
+def test_export_signature_errors():
+    with pytest.raises(st_ad.StAdError, match="expected a list of signatures"):
+        export_source(springs, signatures="float64[:], float64")
+    with pytest.raises(st_ad.StAdError, match="signatures is empty"):
+        export_source(springs, signatures=[])
+    with pytest.raises(st_ad.StAdError, match=r"1 example argument\(s\) for 2 parameter"):
+        export_source(springs, signatures=["float64[:]"])
+    with pytest.raises(st_ad.StAdError, match="'float65' is not a numba type"):
+        export_source(springs, signatures=["float64[:], float65"])
 
 
 def sine_sum(x):
