@@ -56,6 +56,19 @@ def mixed_ranks(X, v):
     return np.sum(np.cos(X * v))
 
 
+def log_det(X):
+    return np.log(np.linalg.det(X)) + np.sum(X)
+
+
+def log_abs_det(X):
+    sign, ld = np.linalg.slogdet(X)
+    return ld * 2.0
+
+
+def sine_times_product(x):
+    return np.sum(np.sin(x)) * np.prod(x)
+
+
 def _fd_grad(f, args, k, h=1e-6):
     """Central differences of ``f`` in argument ``k`` (an array)."""
     x = np.asarray(args[k], dtype=float)
@@ -77,6 +90,7 @@ def _grad_function(source: str, name: str) -> str:
 
 V = np.linspace(0.1, 0.9, 4)
 M = np.linspace(0.1, 1.2, 12).reshape(3, 4)
+SPD = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.0]])
 
 CASES = [
     # function, arguments, what the adjoint writes, helpers it no longer calls
@@ -90,6 +104,10 @@ CASES = [
     (vector_matrix, (V[:3].copy(), M), ["np.outer("], ["st.dot_vjp", "st.unbroadcast"]),
     (inner, (V, V[::-1].copy()), [], ["st.inner_vjp", "st.unbroadcast"]),
     (mixed_ranks, (M, V), ["st.unbroadcast"], []),
+    # runtime derivative helpers shaped like an argument (shapes.DERIVATIVE_LIKE_ARG)
+    (log_det, (SPD,), ["X_bar += st.det_vjp("], ["st.unbroadcast"]),
+    (log_abs_det, (SPD,), ["X_bar += st.slogdet_vjp("], ["st.unbroadcast"]),
+    (sine_times_product, (V,), ["st.prod_partials(x, None)\n"], ["st.unbroadcast"]),
 ]
 
 

@@ -34,11 +34,24 @@ from ..syntax import name_id
 Shape = tuple  # tuple[object | None, ...]
 _TOP = "not yet known"  # the optimistic start of the fixed point
 _SCALARS = (types.Float, types.Integer, types.Boolean)
+# runtime helpers computing a derivative shaped like one of their arguments (helper -> that
+# argument); float64 where their array arguments are (specialise.Typer types them so)
+DERIVATIVE_LIKE_ARG = {
+    # runtime/matrix.py, for a square X (numba's linalg takes 2-D arrays only)
+    "det_vjp": 2,  # (g, d, X): g * d * inv(X).T
+    "slogdet_vjp": 1,  # (g, X): g * inv(X).T
+    "inv_vjp": 1,  # (g, Y): -Y.T @ g @ Y.T
+    # runtime/reduce.py: the partials of a reduction of x, shaped like x
+    "extremum_mask": 0,  # (x, y, axis)
+    "prod_partials": 0,  # (x, axis)
+    "centered": 0,  # (x, axis): x - mean(x, axis)
+}
 _SHAPE_OF_ARG = {  # helper -> the argument whose shape its result has
     "unbroadcast": 1,
     "zeros_adj": 0,
     "reset": 0,
     "keep": 0,
+    **DERIVATIVE_LIKE_ARG,
 }
 _LIKE = ("zeros", "ones", "empty", "full")
 _LIKE_ARRAY = ("zeros_like", "ones_like", "empty_like", "copy")

@@ -34,7 +34,7 @@ from numba.core.registry import cpu_target
 from ..runtime.linalg import RANKED
 from ..syntax import attr, call, const, name
 from .build import assign, aug, st_call, store, subscript
-from .shapes import Shapes, known
+from .shapes import DERIVATIVE_LIKE_ARG, Shapes, known
 from .substitute import substitute
 from .tape_runs import merge_tape_runs
 from .tidy import drop_stale_comments, tidy
@@ -112,7 +112,22 @@ class Typer:
             ):
                 target = getattr(_MODULES[func.value.id], func.attr, None)
                 return None if target is None else self._call(target, node.args)
+            if helper(node) in DERIVATIVE_LIKE_ARG:
+                return self._derivative_like(node.args, DERIVATIVE_LIKE_ARG[helper(node)])
         return None
+
+    def _derivative_like(self, args: list[gast.expr], like: int) -> types.Type | None:
+        """A runtime derivative helper's result: a C-ordered float64 array of the rank of
+        ``args[like]``, when every array argument is float64 (scalars float64 or integer,
+        an axis ``None``)."""
+        if like >= len(args) or not self.float64_array(args[like]):
+            return None
+        for a in args:
+            t = self(a)
+            none = isinstance(a, gast.Constant) and a.value is None
+            if not (none or t == F64 or isinstance(t, types.Integer) or self.float64_array(a)):
+                return None
+        return types.Array(F64, self(args[like]).ndim, "C")
 
     def _call(self, func: object, args: list[gast.expr]) -> types.Type | None:
         found = [self(a) for a in args]
