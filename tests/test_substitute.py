@@ -85,6 +85,38 @@ SUBSTITUTIONS = [
     ),
     # a value with a call that is not numpy's or math's is never moved
     ("t = g(a)\nc = t + 1.0\nreturn c", "a t c", "t = g(a)\nreturn t + 1.0"),
+    # a name bound twice, each binding read only after it in its own block (a value both
+    # sweeps compute): each binding is substituted into its own reads
+    (
+        "for i in range(3):\n    t = a * b\n    c = t + 1.0\n    x[i] = c\nt = a - b\n"
+        "return t * 2.0",
+        "a b t c",
+        "for i in range(3):\n    x[i] = a * b + 1.0\nreturn (a - b) * 2.0",
+    ),
+    # ... but not a name read in a loop before the loop binds it (the last iteration's value)
+    (
+        "t = a\nfor i in range(3):\n    c = t * 2.0\n    t = c + b\nreturn t",
+        "a b t c",
+        "t = a\nfor i in range(3):\n    t = t * 2.0 + b\nreturn t",
+    ),
+    # ... nor one a nested block may bind between the binding and the read
+    (
+        "t = a * b\nif a > 0.0:\n    t = b\nc = t + 1.0\nreturn c",
+        "a b t c",
+        "t = a * b\nif a > 0.0:\n    t = b\nreturn t + 1.0",
+    ),
+    # ... nor a binding the next binding reads (`t = t + 1.0`); that next one is substituted
+    (
+        "t = a * b\nt = t + 1.0\nc = t * 2.0\nreturn c",
+        "a b t c",
+        "t = a * b\nreturn (t + 1.0) * 2.0",
+    ),
+    # ... nor one a `while` test reads when the loop's body binds it
+    (
+        "t = a\nwhile t < 1.0:\n    t = t * 2.0\nc = t + b\nreturn c",
+        "a b t c",
+        "t = a\nwhile t < 1.0:\n    t = t * 2.0\nreturn t + b",
+    ),
 ]
 
 

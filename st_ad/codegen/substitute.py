@@ -18,9 +18,12 @@ Values stay under the ``# line N`` comment of the line they come from: nothing m
 one, except copies into a temporary (``z_t1_bar = z_bar``), whose name tells the reader
 nothing.
 
-Only names bound once in the whole function qualify (no other binding can reach a read), and
-the inserted expression is the same tree, evaluated once as before: the numbers are those of
-the three-address code, bit for bit.
+A name qualifies when no other binding can reach the reads substituted: it is bound once in
+the whole function, or it is *block-local*, every read of it preceded in its own block by a
+binding with no other binding between (a value the reverse sweep recomputes is bound once in
+each sweep, and each binding is read only after it, in its block). The inserted expression
+is the same tree, evaluated once as before: the numbers are those of the three-address code,
+bit for bit.
 """
 
 from __future__ import annotations
@@ -77,6 +80,39 @@ class _Replace(gast.NodeTransformer):
         return node
 
 
+def _exposed_reads(stmts: list[gast.stmt], exposed: set[str]) -> None:
+    """Add to ``exposed`` the names read somewhere in ``stmts`` (and the blocks inside them)
+    where the nearest binding before the read in the read's own block does not certainly
+    reach it: no binding precedes the read in its block, or a statement between binds the
+    name inside a nested block (it may or may not run), or a ``while`` test reads a name its
+    body binds (the test runs again after the body)."""
+    bound: set[str] = set()  # bound earlier in this block, by simple statements since
+    for s in stmts:
+        if isinstance(s, _SIMPLE):
+            exposed |= set(_loads(s)) - bound
+            bound |= _stores(s)
+            continue
+        head = s.test if isinstance(s, (gast.If, gast.While)) else getattr(s, "iter", None)
+        read = set(_loads(head)) if head is not None else set()
+        exposed |= read - bound
+        if isinstance(s, gast.While):
+            exposed |= read & _stores(s)
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                _exposed_reads(inner, exposed)
+        bound -= _stores(s)
+
+
+def block_local(fn: gast.FunctionDef) -> set[str]:
+    """The names every read of which follows a binding in the read's own block with no other
+    binding between: each binding's value reaches only the reads after it in its block, up to
+    the next binding."""
+    exposed: set[str] = set()
+    _exposed_reads(fn.body, exposed)
+    return set(_stores(fn)) - exposed - {a.id for a in fn.args.args}
+
+
 class Substitute:
     def __init__(self, fn: gast.FunctionDef, scalars: set[str]) -> None:
         params = {a.id for a in fn.args.args}
@@ -87,6 +123,7 @@ class Substitute:
         )
         self.scalars = scalars
         self.once = {n for n, k in stored.items() if k == 1 and n in scalars} - params
+        self.local = block_local(fn) & scalars
         self.reads = _loads(fn)
 
     def block(self, stmts: list[gast.stmt]) -> None:
@@ -140,7 +177,7 @@ class Substitute:
         if not (isinstance(s, gast.Assign) and len(s.targets) == 1):
             return None
         target = s.targets[0]
-        if not (isinstance(target, gast.Name) and target.id in self.once):
+        if not (isinstance(target, gast.Name) and target.id in self.once | self.local):
             return None
         return (target.id, s.value) if is_pure(s.value) else None
 
@@ -151,8 +188,15 @@ class Substitute:
             return False
         t, value = found
         later = stmts[i + 1 :]
+        reads = self.reads[t]
+        if t not in self.once:  # block-local: this binding is read up to the next one
+            end = next((k for k, s in enumerate(later) if t in _stores(s)), len(later))
+            if end < len(later) and _loads(later[end])[t]:
+                return False  # `t = t + 1.0`: the next binding reads this one
+            later = later[:end]
+            reads = sum(_loads(s)[t] for s in later)
         uses = [k for k, s in enumerate(later) if _loads(s)[t]]
-        if not uses or sum(_loads(s)[t] for s in later) != self.reads[t]:
+        if not uses or sum(_loads(s)[t] for s in later) != reads:
             return False
         # what the reader sees stays under its line's comment; a temporary's copy may cross
         crosses = any(line_comment(s) for s in later[: uses[-1]])
@@ -161,19 +205,19 @@ class Substitute:
         if isinstance(value, gast.Name):
             if value.id not in self.scalars or not _copy_holds(t, value.id, later, uses[-1]):
                 return False
-        elif not self._single_use_holds(t, value, later, uses):
+        elif not self._single_use_holds(t, value, later, uses, reads):
             return False
         for k in uses:
             _Replace(t, value).visit(later[k])
         for n, count in _loads(value).items():  # a copy's source is read once per use now
             self.reads[n] += count * (len(uses) - 1)
-        self.reads[t] = 0
+        self.reads[t] -= reads
         return True
 
     def _single_use_holds(
-        self, t: str, value: gast.expr, later: list[gast.stmt], uses: list[int]
+        self, t: str, value: gast.expr, later: list[gast.stmt], uses: list[int], reads: int
     ) -> bool:
-        if self.reads[t] != 1 or len(uses) != 1:
+        if reads != 1 or len(uses) != 1:
             return False
         use = later[uses[0]]
         if not isinstance(use, _SIMPLE):
