@@ -111,6 +111,13 @@ SUBSTITUTIONS = [
         "a b t c",
         "t = a * b\nreturn (t + 1.0) * 2.0",
     ),
+    # ... nor one an update reads (`z += b` reads z): the corpus's s_augassign lost `z = a`
+    # while `z += b` still read it
+    (
+        "z = a\nx[0] = z\nz += b\nz *= a\nreturn z",
+        "a b z",
+        "z = a\nx[0] = z\nz += b\nz *= a\nreturn z",
+    ),
     # ... nor one a `while` test reads when the loop's body binds it
     (
         "t = a\nwhile t < 1.0:\n    t = t * 2.0\nc = t + b\nreturn c",

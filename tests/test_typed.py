@@ -159,3 +159,42 @@ def test_unused_calls_of_scalar_functions_are_dropped():
     )
     np.testing.assert_allclose(st_ad.grad(summed_pair_terms)(x), want, rtol=1e-6)
     np.testing.assert_allclose(st_ad.vjp(summed_pair_terms)(x, 2.0), 2.0 * want, rtol=1e-6)
+
+
+def jumps(x, a):
+    s = 0.0
+    t = a
+    for i in range(x.shape[0]):
+        t = t * 1.5
+        if x[i] > 0.5:
+            s = s + t * x[i]
+            continue
+        s = s * x[i] - t
+        if s < -3.0:
+            break
+    return s + t * t
+
+
+@pytest.mark.parametrize(
+    "x", [np.array([0.7, 0.2, 0.9, 0.1]), np.array([0.1, 0.2, 0.3, 0.9]), np.full(4, 0.8)]
+)
+def test_tidy_follows_break_and_continue(x):
+    # tidy used to leave functions with break or continue as generated (`v = 0.0` then
+    # `v += e`, dead stores); it now follows the jumps: a break goes to what follows the
+    # loop, a continue to its head, in liveness and in the certainly-zero analysis
+    source = st_ad.source(jumps, x, 0.4)
+    grad_body = _functions(source)["jumps_grad"]
+    assert "_bar = 0.0" not in grad_body, grad_body  # each adjoint bound by its first use
+    for body in _functions(source).values():
+        assert "range(0 + " not in body and " * 1," not in body, body  # folded bounds
+    fd_x = np.array(
+        [(jumps(x + 1e-6 * e, 0.4) - jumps(x - 1e-6 * e, 0.4)) / 2e-6 for e in np.eye(4)]
+    )
+    fd_a = _fd(lambda a: jumps(x, a), [0.4], 0)
+    gx, ga = st_ad.grad(jumps, wrt=(0, 1))(x, 0.4)
+    np.testing.assert_allclose(gx, fd_x, rtol=1e-6, atol=1e-8)
+    assert ga == pytest.approx(fd_a, rel=1e-6)
+    v = np.array([0.3, -1.0, 0.5, 2.0])
+    value, dvalue = st_ad.jvp(jumps, wrt=(0, 1))(x, 0.4, v, 0.7)
+    assert value == pytest.approx(jumps(x, 0.4), rel=1e-12)
+    assert dvalue == pytest.approx(fd_x @ v + fd_a * 0.7, rel=1e-6)

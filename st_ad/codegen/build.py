@@ -168,6 +168,36 @@ def without_new_axes(index: gast.expr) -> gast.expr:
     return index
 
 
+def _int_value(node: gast.expr) -> int | None:
+    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
+
+
+def int_sum(left: gast.expr, right: gast.expr) -> gast.expr:
+    """``left + right`` of loop bounds (integers), folded where one is the constant 0 or both
+    are constants: ``0 + (n - 1)`` is ``n - 1``."""
+    a, b = _int_value(left), _int_value(right)
+    if a is not None and b is not None:
+        return const(a + b)
+    if a == 0:
+        return right
+    if b == 0:
+        return left
+    return binop(left, gast.Add(), right)
+
+
+def int_product(left: gast.expr, right: gast.expr) -> gast.expr:
+    """``left * right`` of loop bounds (integers), folded where one is the constant 1 or both
+    are constants."""
+    a, b = _int_value(left), _int_value(right)
+    if a is not None and b is not None:
+        return const(a * b)
+    if a == 1:
+        return right
+    if b == 1:
+        return left
+    return binop(left, gast.Mult(), right)
+
+
 def minus_one(node: gast.expr) -> gast.expr:
     """``node - 1``, folded where it is a constant or ends in ``+ 1``: ``i + 1 - 1`` is ``i``."""
     if isinstance(node, gast.Constant) and type(node.value) is int:

@@ -36,6 +36,8 @@ from .build import (
     for_range,
     function_def,
     in_place_operand,
+    int_product,
+    int_sum,
     is_int,
     minus_one,
     st_call,
@@ -495,11 +497,12 @@ class ReverseGenerator(StatementAdjoints):
             return out
         else:
             trips = st_call("trip_count", s.start, s.stop, s.step)
-        last = binop(s.start, gast.Add(), binop(binop(trips, gast.Sub(), one), gast.Mult(), s.step))
+        # range bounds are integers: 0 + (trips - 1) * 1 is written trips - 1
+        last = int_sum(s.start, int_product(binop(trips, gast.Sub(), one), s.step))
         end = binop(s.start, gast.Sub(), s.step)
         back = gast.UnaryOp(op=gast.USub(), operand=s.step)
         if isinstance(s.step, gast.Constant) and type(s.step.value) is int:  # range(a, b, -2)
-            end = binop(s.start, gast.Add(), const(-s.step.value))
+            end = int_sum(s.start, const(-s.step.value))
             back = const(-s.step.value)
         out.append(comment(f"reverse of the loop at line {s.line}: {s.text}"))
         out.append(for_range(s.var, [last, end, back], body))

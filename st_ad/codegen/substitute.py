@@ -46,6 +46,14 @@ def _loads(node: gast.AST) -> Counter:
     )
 
 
+def _read_names(s: gast.stmt) -> set[str]:
+    """The names ``s`` reads, the target of an update (``z += y`` reads ``z``) included."""
+    names = set(_loads(s))
+    if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+        names.add(s.target.id)
+    return names
+
+
 def _stores(node: gast.AST) -> set[str]:
     return {
         n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
@@ -89,7 +97,7 @@ def _exposed_reads(stmts: list[gast.stmt], exposed: set[str]) -> None:
     bound: set[str] = set()  # bound earlier in this block, by simple statements since
     for s in stmts:
         if isinstance(s, _SIMPLE):
-            exposed |= set(_loads(s)) - bound
+            exposed |= _read_names(s) - bound
             bound |= _stores(s)
             continue
         head = s.test if isinstance(s, (gast.If, gast.While)) else getattr(s, "iter", None)
@@ -191,8 +199,8 @@ class Substitute:
         reads = self.reads[t]
         if t not in self.once:  # block-local: this binding is read up to the next one
             end = next((k for k, s in enumerate(later) if t in _stores(s)), len(later))
-            if end < len(later) and _loads(later[end])[t]:
-                return False  # `t = t + 1.0`: the next binding reads this one
+            if end < len(later) and t in _read_names(later[end]):
+                return False  # `t = t + 1.0`, `t += 1.0`: the next binding reads this one
             later = later[:end]
             reads = sum(_loads(s)[t] for s in later)
         uses = [k for k, s in enumerate(later) if _loads(s)[t]]

@@ -8,8 +8,10 @@ scalar most of those stores are never read: this pass, run after ``specialise.py
 signature's code, turns ``v = 0.0`` followed by ``v += e`` into ``v = e`` and drops
 assignments to scalars that no later statement reads (backward liveness over the structured
 code, loops to a fixed point). Only names ``names`` types as scalars are touched (an array
-store may be seen through a view), and only side-effect-free values are dropped.
-Functions with ``break`` or ``continue`` are left as they are.
+store may be seen through a view), and only side-effect-free values are dropped. A ``break``
+goes to what follows its loop, a ``continue`` to the loop's head: liveness there is what is
+live after the loop and at its head, and the certainly-zero set after a loop (at its head)
+is narrowed by the sets at its breaks (continues).
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ _COMPUTES = (
 class Tidy:
     def __init__(self, names: dict[str, types.Type]) -> None:
         self.scalars = {n for n, t in names.items() if isinstance(t, _SCALARS)}
+        # per enclosing loop: what is live where a ``break`` and a ``continue`` go (liveness)
+        self.targets: list[tuple[set[str], set[str]]] = []
+        # per enclosing loop: the certainly-zero sets at its ``break``s and ``continue``s
+        self.jumps: list[tuple[list[frozenset[str]], list[frozenset[str]]]] = []
 
     def droppable(self, node: gast.expr) -> bool:
         """``node`` can go when nothing reads its value: it only computes (``is_pure``), or
@@ -138,6 +144,10 @@ class Tidy:
             s.orelse, else_live = self.block(s.orelse, live)
             s.body = s.body or [gast.Pass()]
             return [s], body_live | else_live | _reads(s.test)
+        if isinstance(s, gast.Break):
+            return [s], set(self.targets[-1][0])  # what follows the loop (its else skipped)
+        if isinstance(s, gast.Continue):
+            return [s], set(self.targets[-1][1])  # the loop's head
         if isinstance(s, (gast.For, gast.While)):
             head = _reads(s.iter) if isinstance(s, gast.For) else _reads(s.test)
             after = set(live)
@@ -146,12 +156,16 @@ class Tidy:
             # the body runs again or the loop exits: iterate to the fixed point
             entry = after | head
             while True:
+                self.targets.append((live, entry))
                 _, body_live = self.block(copy.deepcopy(s.body), entry)
+                self.targets.pop()
                 new = entry | body_live
                 if new == entry:
                     break
                 entry = new
+            self.targets.append((live, entry))
             s.body, _ = self.block(s.body, entry)
+            self.targets.pop()
             bound = _names(s.target) if isinstance(s, gast.For) else set()
             if _empty_range_loop(s) and not bound & after:
                 return [], live  # a loop that computes nothing any later statement reads
@@ -182,19 +196,38 @@ class Tidy:
             elif isinstance(s, gast.If):
                 after_body = self.zeros(s.body, zero, typer, rewrite)
                 zero = after_body & self.zeros(s.orelse, zero, typer, rewrite)
+            elif isinstance(s, (gast.Break, gast.Continue)):
+                # what it jumps to starts from this set; the statements after it in this
+                # block never run, so carrying it on only narrows the merges below
+                self.jumps[-1][isinstance(s, gast.Continue)].append(zero)
             elif isinstance(s, (gast.For, gast.While)):
                 bound = _names(s.target) if isinstance(s, gast.For) else set()
                 head = zero
-                while True:  # zero at the head: on entry and after every iteration
-                    new = head & self.zeros(s.body, head - bound, typer, False)
+                while True:  # zero at the head: on entry, after each iteration and continue
+                    end, _, continues = self._loop_body(s, head - bound, typer, False)
+                    new = head & end & _all(continues, head)
                     if new == head:
                         break
                     head = new
-                self.zeros(s.body, head - bound, typer, rewrite)
-                zero = self.zeros(s.orelse, head, typer, rewrite)
+                _, breaks, _ = self._loop_body(s, head - bound, typer, rewrite)
+                zero = self.zeros(s.orelse, head, typer, rewrite) & _all(breaks, head)
             else:
                 zero = zero - _stored(s)
         return zero
+
+    def _loop_body(self, loop: gast.For | gast.While, zero: frozenset[str], typer, rewrite):
+        """``zeros`` of the loop's body: the set at its end, at its breaks, at its continues."""
+        self.jumps.append(([], []))
+        end = self.zeros(loop.body, zero, typer, rewrite)
+        breaks, continues = self.jumps.pop()
+        return end, breaks, continues
+
+
+def _all(sets: list[frozenset[str]], start: frozenset[str]) -> frozenset[str]:
+    """The intersection of ``sets`` with ``start``."""
+    for found in sets:
+        start = start & found
+    return start
 
 
 def _is_zero(node: gast.expr) -> bool:
@@ -259,8 +292,6 @@ def _names(node: gast.AST) -> set[str]:
 
 def tidy(fn: gast.FunctionDef, names: dict[str, types.Type], typer) -> gast.FunctionDef:
     """``fn`` with its scalar adjoints bound by first contribution and dead stores dropped."""
-    if any(isinstance(n, (gast.Break, gast.Continue)) for n in gast.walk(fn)):
-        return fn
     t = Tidy(names)
     # a name not yet bound counts as zero: a path reading it unbound is never taken
     params = {a.id for a in fn.args.args}
