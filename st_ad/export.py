@@ -55,6 +55,7 @@ from .export_values import (
     njit_decorator,
     runtime_name,
 )
+from .frontend.argument_writes import argument_changes
 from .frontend.calls import python_source_function
 from .frontend.source import function_scope, python_function
 from .transform import ENTRIES
@@ -163,6 +164,7 @@ class _Exporter:
         self.entries: list[tuple[str, list[str]]] = []  # (mode, functions)
         self.signatures: list[tuple[str, list[str]]] = []  # (name, params) of entry points
         self.program: transform.Program | None = None  # the exported function's
+        self.typed_entries = False  # the entry points being collected are a signature's
         for line in _HEADER_IMPORTS:
             self.add_import(ast.parse(line).body[0], "the exported module's imports")
         for s in self.runtime.imports:
@@ -217,6 +219,7 @@ class _Exporter:
         for fd, kind in zip(functions, kinds, strict=True):
             self.claim(fd.name, ("entry", fd.name), f"the generated `{fd.name}`")
             self.signatures.append((fd.name, [a.id for a in fd.args.args], kind))
+        self.typed_entries = argtypes is not None
         self._needs(p, functions, callees)
         texts = [self._generated(fd, d) for fd, d in zip(functions, decorators, strict=True)]
         for_types = "" if argtypes is None else types_text(argtypes)
@@ -315,6 +318,7 @@ class _Exporter:
             self._callee(b, owner)
         elif b.kind == "primal":
             obj = transform.lookup_path(owner, b.path)
+            self._refuse_in_place_updates(obj, b.path)
             self.function(obj, b.name, f"the function `{b.path}` that {where} calls")
         elif b.kind == "rule":
             obj = transform.resolve(b, owner)
@@ -341,6 +345,25 @@ class _Exporter:
             f"# the {b.mode}-mode derivative of {p.src.name} ({shown(p.src.filename)}) "
             f"w.r.t. {', '.join(p.wrt)}: its {b.entry}\n" + self._generated(fd)
         )
+
+    def _refuse_in_place_updates(self, obj: object, path: str) -> None:
+        """Type-blind kernels call ``obj`` for any argument types: if it updates an argument
+        in place (``v *= a``), an array passed there would change behind the derivative's
+        back, and the exported module has no guard against it (st_ad's own modules do)."""
+        if self.typed_entries:
+            return  # the signatures' types were checked when their code was generated
+        updates = argument_changes(getattr(obj, "py_func", obj)).updates
+        if updates:
+            c = updates[0]
+            raise StAdError(
+                f"cannot export the type-blind kernels: `{path}` updates its argument "
+                f"`{c.param}` in place, which is wrong for an array argument",
+                filename=c.filename,
+                lineno=c.line,
+                source_line=c.text,
+                hint="export with signatures=[...] (their types say whether it is an array), "
+                f"or write `{c.param} = {c.param} ...` instead of updating it in place",
+            )
 
     # values -----------------------------------------------------------------------------------
     def constant(self, name: str, value_text: str, what: str) -> None:

@@ -41,3 +41,32 @@ def abs_of_array(v):
 def fill_first(v, value):
     v[0] = value  # writes into its argument: st_ad cannot follow that across a call
     return value
+
+
+@njit
+def scale_in_place(v, a):
+    v *= a  # an array argument is changed in place: the caller's derivative must refuse it
+    return np.sum(v)
+
+
+def shift_through_view(v, a):
+    w = v[1:]
+    w[0] = a  # writes into v's memory through a view
+    return a
+
+
+def scale_scalar(u, a):
+    u *= a  # on a float, a new binding: nothing of the caller's changes
+    u += 1.0
+    return u * u
+
+
+def scale_new_array(v, a):
+    v = v * a  # a new array from here on: the in-place updates below do not reach the caller
+    v += 1.0
+    v[0] = 0.5
+    return np.sum(v * v)
+
+
+def scale_through_helper(v, a):
+    return scale_in_place(v, a)

@@ -8,7 +8,18 @@ import pytest
 from numba import njit, prange
 
 import st_ad
-from tests.callees import WEIGHTS, abs_of_array, fill_first, pair, smooth
+from tests.callees import (
+    WEIGHTS,
+    abs_of_array,
+    fill_first,
+    pair,
+    scale_in_place,
+    scale_new_array,
+    scale_scalar,
+    scale_through_helper,
+    shift_through_view,
+    smooth,
+)
 
 
 def central_difference(g, t0, h=1e-6):
@@ -132,6 +143,65 @@ def test_a_callee_writing_into_its_argument_is_rejected():
     with pytest.raises(st_ad.UnsupportedError, match="writes into its argument `v`") as info:
         st_ad.grad(calls_fill_first)
     assert "return fill_first(y, x[1]) + np.sum(y)" in str(info.value)
+
+
+def calls_scale_in_place(x, a):
+    y = x.copy()
+    s = scale_in_place(y, a)
+    return s + np.sum(y * y)
+
+
+def calls_scale_through_helper(x, a):
+    y = x.copy()
+    s = scale_through_helper(y, a)
+    return s + np.sum(y * y)
+
+
+def calls_shift_through_view(x, a):
+    y = x.copy()
+    t = shift_through_view(y, a)
+    return np.sum(y * y) + t
+
+
+@pytest.mark.parametrize("f", [calls_scale_in_place, calls_scale_through_helper])
+def test_a_callee_updating_an_array_argument_in_place_is_rejected(f):
+    # Regression: `v *= a` in a callee changed the caller's `y` in place, and the gradient
+    # ignored it ([2.72, 3.4, 4.76] where central differences give [3.434, 4.59, 6.902]):
+    # only subscript stores (`v[0] = ...`) were recognised as writes into an argument
+    x = np.array([0.3, 0.5, 0.9])
+    for transform in (st_ad.grad, st_ad.value_and_grad, st_ad.jvp):
+        args = (x, 1.7) + ((np.ones(3),) if transform is st_ad.jvp else ())
+        with pytest.raises(st_ad.StAdError, match="updates its argument `v` in place") as info:
+            transform(f)(*args)
+        assert info.value.lineno is not None and "v *= a" in str(info.value)
+    np.testing.assert_array_equal(x, [0.3, 0.5, 0.9])
+
+
+def test_a_callee_writing_through_a_view_of_its_argument_is_rejected():
+    with pytest.raises(st_ad.UnsupportedError, match="writes into its argument `v`") as info:
+        st_ad.grad(calls_shift_through_view)
+    assert "w[0] = a" in str(info.value)
+
+
+def calls_scale_scalar(x, a):
+    return scale_scalar(x[0], a) + scale_scalar(a, x[1])
+
+
+def calls_scale_new_array(x, a):
+    y = x.copy()
+    s = scale_new_array(y, a)
+    return s + np.sum(y * y)
+
+
+@pytest.mark.parametrize("f", [calls_scale_scalar, calls_scale_new_array])
+def test_in_place_updates_the_caller_cannot_see_are_fine(f):
+    # a float updated with `u *= a` is a new binding; so is an array after `v = v * a`
+    x, a = np.array([0.3, 0.5, 0.9]), 1.7
+    gx, ga = st_ad.grad(f, wrt=(0, 1))(x, a)
+    np.testing.assert_allclose(
+        gx, [central_difference(lambda t, e=e: f(x + t * e, a), 0.0) for e in np.eye(3)], rtol=1e-6
+    )
+    assert ga == pytest.approx(central_difference(lambda t: f(x, t), a), rel=1e-6)
 
 
 def rosenbrock(x):

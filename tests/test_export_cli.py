@@ -19,7 +19,7 @@ import pytest
 import st_ad
 from st_ad.__main__ import _wrt, main
 from st_ad.export import export_source
-from tests.callees import pair, smooth, weighted
+from tests.callees import pair, scale_scalar, smooth, weighted
 
 REPO = Path(__file__).resolve().parent.parent
 SCALE = 2.0  # tests/callees.py has its own SCALE = 1.5: exporting both is a conflict
@@ -183,6 +183,20 @@ def test_export_of_signatures_writes_the_typed_code_for_each(tmp_path):
     # each function is compiled for its own types only: numba refuses others
     with pytest.raises(TypeError, match="No matching definition"):
         k.springs_grad_f64_1d_f64(x.astype(np.float32), 1.5)
+
+
+def calls_scale_scalar(x, a):
+    return scale_scalar(x[0], a) * x[1]
+
+
+def test_export_refuses_type_blind_kernels_of_a_callee_updating_an_argument():
+    # type-blind kernels would call `scale_scalar` with any types, and `u *= a` changes an
+    # array argument in place: st_ad's own modules guard the call, an exported one cannot
+    with pytest.raises(st_ad.StAdError, match="updates its argument `u` in place") as info:
+        export_source(calls_scale_scalar)
+    assert "u *= a" in str(info.value)
+    text = export_source(calls_scale_scalar, signatures=["float64[::1], float64"])
+    assert "def calls_scale_scalar_grad_f64_1d_f64(" in text
 
 
 def test_export_signature_errors():

@@ -53,6 +53,7 @@ from numba.core.untyped_passes import DeadBranchPrune
 
 from .. import ir
 from ..errors import StAdError, library_source
+from ..runtime.checks import parse_located
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,11 @@ def _innermost_user_line(text: str) -> tuple[str, int] | None:
 
 
 def _located(fn: ir.Function, exc: errors.NumbaError) -> StAdError:
-    """numba's typing error as an ``StAdError`` at the user's line it names."""
+    """numba's typing error as an ``StAdError`` at the user's line it names (or the one a
+    located message in it names: a guard's, ``frontend/argument_writes.py``)."""
+    found = parse_located(_ANSI.sub("", str(exc)))
+    if found is not None:
+        return StAdError(found.pop("message"), **found)
     loc = getattr(exc, "loc", None)
     line = loc.line if loc is not None and loc.filename == fn.filename else fn.line
     text = next((s.text for s in ir.walk(fn.body) if s.line == line), f"def {fn.name}(...)")

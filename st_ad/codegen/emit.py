@@ -124,6 +124,9 @@ def module_source(
 def _describe(obj: object) -> str:
     """What an injected global is, precisely enough that a change to it changes the module's
     text, and so its file (numba's cache of the module would reuse old machine code)."""
+    guarded = getattr(obj, "st_guards", None)  # frontend/argument_writes.py
+    if guarded is not None:
+        return f"{_describe(guarded)}, behind a guard against arrays it updates in place"
     func = getattr(obj, "py_func", obj)
     if isinstance(func, types.FunctionType):
         if func.__module__.startswith(GENERATED_PACKAGE + "."):

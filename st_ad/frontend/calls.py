@@ -19,12 +19,12 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import gast
 import numba
 
 from ..errors import UnsupportedError
 from ..rules import lookup
-from .source import closure_values, load
+from .argument_writes import guarded
+from .source import closure_values
 
 
 def python_source_function(obj: object) -> types.FunctionType | None:
@@ -108,10 +108,11 @@ _COMPILING: set[types.FunctionType] = set()
 
 def primal_of(callee: object) -> object:
     """What generated code calls to compute a callee's value: the user's own dispatcher, or
-    a compiled plain function."""
+    a compiled plain function, behind a guard if it updates an argument in place
+    (``argument_writes.guarded``)."""
     if hasattr(callee, "py_func"):
-        return callee
-    return compiled_primal(callee)
+        return guarded(callee, callee.py_func)
+    return guarded(compiled_primal(callee), callee)
 
 
 @functools.cache
@@ -169,28 +170,6 @@ class UserCall:
 
     def differentiable(self, nargs: int) -> tuple[int, ...]:
         return tuple(range(nargs))
-
-
-def params_written(func: types.FunctionType) -> list[str]:
-    """Parameters ``func`` writes into (``v[i] = ...``, ``v[i] += ...``): a call to it would
-    change the caller's array behind the caller's back."""
-    tree = load(func).tree
-    params = {a.id for a in tree.args.args}
-    written = []
-    for node in gast.walk(tree):
-        targets = node.targets if isinstance(node, gast.Assign) else []
-        if isinstance(node, gast.AugAssign):
-            targets = [node.target]
-        for t in targets:
-            for sub in gast.walk(t):
-                if (
-                    isinstance(sub, gast.Subscript)
-                    and isinstance(sub.value, gast.Name)
-                    and sub.value.id in params
-                    and sub.value.id not in written
-                ):
-                    written.append(sub.value.id)
-    return written
 
 
 def signature_of(func: types.FunctionType) -> tuple[tuple[str, ...], dict[str, object]]:

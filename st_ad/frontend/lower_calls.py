@@ -13,10 +13,10 @@ import gast
 from .. import ir
 from ..rules import RULES, lookup
 from ..syntax import ast_text, const, name, name_id
+from .argument_writes import argument_changes
 from .calls import (
     UserCall,
     find_cycle,
-    params_written,
     python_source_function,
     recursion_error,
     signature_of,
@@ -126,12 +126,13 @@ class CallLowering:
             global_name = func.id
         else:  # other.helper: bind the compiled helper to a name of its own
             global_name = self.names.fresh(ast_text(func).replace(".", "_"))
-        written = params_written(py)
+        written = argument_changes(py).writes
         if written:
+            where = f"line {written[0].line}: `{written[0].text}`"
             raise self.fn.error(
                 s,
-                f"`{ast_text(func)}` writes into its argument `{written[0]}`, which st_ad "
-                "cannot follow across the call",
+                f"`{ast_text(func)}` writes into its argument `{written[0].param}` ({where}), "
+                "which st_ad cannot follow across the call",
                 f"return the new values from `{ast_text(func)}` instead of writing them into "
                 "an argument",
             )

@@ -34,6 +34,7 @@ def parse_located(text: str) -> dict | None:
     if len(fields) != 5 or not fields[2].isdigit():
         return None
     message, filename, line, source, hint = fields
+    hint = hint.split("\n", 1)[0]  # numba adds its context after a message raised in typing
     return dict(message=message, filename=filename, lineno=int(line), source_line=source, hint=hint)
 
 
