@@ -70,3 +70,16 @@ def scale_new_array(v, a):
 
 def scale_through_helper(v, a):
     return scale_in_place(v, a)
+
+
+def swap_then_update(p, v):
+    # found by the fuzzer (seed 1208, #510), wrongly rejected: `u = v[i]` of a vector is a
+    # float, so `p += ...` after the swap changes nothing of the caller's
+    for i in range(v.shape[0]):
+        u = v[i]
+        if u <= p:
+            p += v[i] - p
+            continue
+        p, u = u, p
+    p += np.cos(v[0])
+    return p * v[1]

@@ -19,6 +19,7 @@ from tests.callees import (
     scale_through_helper,
     shift_through_view,
     smooth,
+    swap_then_update,
 )
 
 
@@ -193,7 +194,13 @@ def calls_scale_new_array(x, a):
     return s + np.sum(y * y)
 
 
-@pytest.mark.parametrize("f", [calls_scale_scalar, calls_scale_new_array])
+def calls_swap_then_update(x, a):
+    y = x * 2.0
+    s = swap_then_update(a, y)
+    return s + np.sum(y * y)
+
+
+@pytest.mark.parametrize("f", [calls_scale_scalar, calls_scale_new_array, calls_swap_then_update])
 def test_in_place_updates_the_caller_cannot_see_are_fine(f):
     # a float updated with `u *= a` is a new binding; so is an array after `v = v * a`
     x, a = np.array([0.3, 0.5, 0.9]), 1.7

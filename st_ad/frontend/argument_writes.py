@@ -63,12 +63,15 @@ _VIEWS = frozenset(
 
 @dataclass(frozen=True)
 class Change:
-    """Statement ``text`` at ``filename:line`` changes the argument of parameter ``param``."""
+    """Statement ``text`` at ``filename:line`` changes the argument of parameter ``param``,
+    through a name holding that argument indexed by ``indexed`` integers (``u = v[i]``: 1,
+    which is an element of a vector and a row of a matrix)."""
 
     param: str
     filename: str
     line: int
     text: str
+    indexed: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def _changes(func: types.FunctionType, visiting: frozenset) -> ArgumentChanges:
     src = load(func)
     scan = _Scan(src, func, visiting | {func})
     params = [a.id for a in src.tree.args.args]
-    scan.block(src.tree.body, {p: p for p in params}, top=True)
+    scan.block(src.tree.body, {p: (p, 0) for p in params}, top=True)
     return ArgumentChanges(tuple(scan.writes), tuple(scan.updates))
 
 
@@ -101,19 +104,22 @@ class _Scan:
         self.writes: list[Change] = []
         self.updates: list[Change] = []
 
-    def change(self, kind: list[Change], param: str, s: gast.stmt | Change) -> None:
-        """Record that ``s`` (a statement here, or a callee's change) changes ``param``."""
-        if any(c.param == param for c in kind):
-            return
+    def change(self, kind: list[Change], held: tuple[str, int], s: gast.stmt | Change) -> None:
+        """Record that ``s`` (a statement here, or a callee's change) changes the argument
+        ``held`` holds (its parameter, the integers indexing it)."""
+        param, indexed = held
         if isinstance(s, Change):  # the statement that does it, in the callee
-            kind.append(Change(param, s.filename, s.line, s.text))
+            found = Change(param, s.filename, s.line, s.text, indexed + s.indexed)
         else:
             line, text = self.src.file_line(s), self.src.text(s).strip()
-            kind.append(Change(param, self.src.filename, line, text))
+            found = Change(param, self.src.filename, line, text, indexed)
+        if not any(c.param == param and c.indexed <= found.indexed for c in kind):
+            kind.append(found)
 
-    def block(self, stmts: list[gast.stmt], holds: dict[str, str], top: bool) -> None:
+    def block(self, stmts: list[gast.stmt], holds: dict, top: bool) -> None:
         """Scan ``stmts``; ``holds`` maps each name that may hold an argument to its
-        parameter, and changes as names are bound (``top``: the function's own body)."""
+        parameter and the integers indexing it, and changes as names are bound (``top``:
+        the function's own body)."""
         for s in stmts:
             for call in (n for n in gast.walk(s) if isinstance(n, gast.Call)):
                 self.call(call, holds, s)
@@ -131,9 +137,9 @@ class _Scan:
                     self.bind(s.targets, s.value, holds, top)
             elif isinstance(s, gast.For):
                 held = _held(s.iter, holds)
-                for n in _names(s.target):  # rows of an array are views of it
+                for n in _names(s.target):  # the rows of an array are views of it
                     if held is not None:
-                        holds[n] = held
+                        holds[n] = (held[0], held[1] + 1)
                 self.block(s.body, holds, top=False)
                 self.block(s.orelse, holds, top=False)
             elif isinstance(s, (gast.While, gast.If)):
@@ -141,15 +147,20 @@ class _Scan:
                 self.block(s.orelse, holds, top=False)
 
     def bind(self, targets: list[gast.expr], value: gast.expr, holds: dict, top: bool) -> None:
-        held = _held(value, holds)
         for t in targets:
-            for n in _names(t):
-                if held is not None:
-                    holds[n] = held
-                elif top and isinstance(t, gast.Name):
-                    holds.pop(n, None)  # a new value, certainly bound from here on
+            pairs = [(t, value)]
+            if isinstance(t, gast.Tuple) and isinstance(value, gast.Tuple):
+                if len(t.elts) == len(value.elts):  # `p, u = u, p`: element by element
+                    pairs = list(zip(t.elts, value.elts, strict=True))
+            found = [(target, _held(v, holds)) for target, v in pairs]
+            for target, held in found:  # all values are read before any name is bound
+                for n in _names(target):
+                    if held is not None:
+                        holds[n] = held
+                    elif top and isinstance(target, gast.Name):
+                        holds.pop(n, None)  # a new value, certainly bound from here on
 
-    def call(self, call: gast.Call, holds: dict[str, str], s: gast.stmt) -> None:
+    def call(self, call: gast.Call, holds: dict, s: gast.stmt) -> None:
         """A call passing a name that holds an argument to a user function that changes
         that parameter's argument changes it too."""
         callee = _user_function(call.func, self.func)
@@ -174,12 +185,23 @@ def _base(node: gast.expr) -> str | None:
     return node.id if isinstance(node, gast.Name) else None
 
 
-def _held(value: gast.expr, holds: dict[str, str]) -> str | None:
-    """The parameter whose argument ``value`` may share memory with, if any."""
+def _held(value: gast.expr, holds: dict) -> tuple[str, int] | None:
+    """The parameter whose argument ``value`` may share memory with, and the integers
+    indexing it (an element of a vector is a copy, a row of a matrix a view), if any."""
     if isinstance(value, gast.Name):
         return holds.get(value.id)
-    if isinstance(value, (gast.Subscript, gast.Attribute)):
-        return _held(value.value, holds)  # slices and .T are views
+    if isinstance(value, gast.Subscript):
+        inner = _held(value.value, holds)
+        if inner is None:
+            return None
+        index = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        integers = sum(
+            not isinstance(i, gast.Slice) and not (isinstance(i, gast.Constant) and i.value is None)
+            for i in index
+        )
+        return inner[0], inner[1] + integers
+    if isinstance(value, gast.Attribute):
+        return _held(value.value, holds)  # .T is a view
     if isinstance(value, gast.IfExp):
         return _held(value.body, holds) or _held(value.orelse, holds)
     if isinstance(value, gast.Tuple):
@@ -232,11 +254,14 @@ def _guard(compiled: object, func: types.FunctionType, updates: tuple[Change, ..
     scope: dict[str, object] = {}
     exec(f"def {func.__name__}({listed}):\n    raise NotImplementedError\n", scope)  # never run
     stub = scope[func.__name__]
-    positions = {params.index(c.param): c for c in updates}
+    positions: dict[int, Change] = {}  # per parameter, its change through the fewest indices
+    for c in sorted(updates, key=lambda c: -c.indexed):
+        positions[params.index(c.param)] = c
 
     def check(*argtypes: nbtypes.Type):
         for k, change in positions.items():
-            if k < len(argtypes) and isinstance(argtypes[k], nbtypes.Array):
+            t = argtypes[k] if k < len(argtypes) else None
+            if isinstance(t, nbtypes.Array) and t.ndim > change.indexed:  # still an array
                 raise TypingError(
                     located_message(
                         f"`{func.__name__}` updates its argument `{change.param}` in place, and "
