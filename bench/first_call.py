@@ -16,7 +16,9 @@ first value:
   * st_ad: ``st_ad.grad(f, wrt=...)`` and one call (source transformation, code generation,
     numba compilation of the generated gradient and of what it calls);
   * hand-written: one call of the hand-written ``@njit`` gradient of ``bench/run.py`` (numba
-    compilation of it and of its helpers).
+    compilation of it and of its helpers);
+  * primal: one call of ``numba.njit(f)``, the function itself, for scale: a gradient written
+    with the primal's NumPy operations cannot compile in less than the primal does.
 
 The ratio st_ad / hand-written is the figure issue 10 targets (<= 2 on every problem).
 """
@@ -47,6 +49,8 @@ numba.njit(lambda v: v + 1.0)(1.0)  # numba's start-up, outside the clock
 t0 = time.perf_counter()
 if {side!r} == "st_ad":
     st_ad.grad(problem.f, wrt=problem.wrt)(*args)
+elif {side!r} == "primal":
+    numba.njit(problem.f)(*args)
 else:
     problem.hand_nb(*args)
 print(json.dumps({{"seconds": time.perf_counter() - t0}}))
@@ -83,7 +87,7 @@ def run_first_call(keys: list[str] | None = None, repeats: int = 1) -> list[dict
             continue
         print(f"[first-call] {p.label} ...", file=sys.stderr, flush=True)
         row = {"label": p.label}
-        for side in ("st_ad", "hand"):
+        for side in ("st_ad", "hand", "primal"):
             try:
                 row[side] = statistics.median(measure(p.key, side) for _ in range(repeats))
             except Exception as exc:  # report and go on with the other problems
@@ -97,16 +101,18 @@ def format_rows(rows: list[dict]) -> str:
     lines = [
         "First call, fresh process, empty caches (numba's start-up excluded on both sides):",
         "",
-        "| problem | st_ad grad s | hand-written compile s | st_ad / hand | target |",
-        "|---|---:|---:|---:|---|",
+        "| problem | st_ad grad s | hand-written compile s | st_ad / hand | target "
+        "| numba primal compile s |",
+        "|---|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         st, hand = r.get("st_ad"), r.get("hand")
         ratio = f"{st / hand:.1f}" if st and hand else "n/a"
         met = "" if not (st and hand) else ("met" if st / hand <= TARGET else "missed")
-        cells = [f"{v:.2f}" if v is not None else "n/a" for v in (st, hand)]
+        cells = [f"{v:.2f}" if v is not None else "n/a" for v in (st, hand, r.get("primal"))]
         lines.append(
-            f"| {r['label']} | {cells[0]} | {cells[1]} | {ratio} | <= {TARGET:.0f} {met} |"
+            f"| {r['label']} | {cells[0]} | {cells[1]} | {ratio} | <= {TARGET:.0f} {met} "
+            f"| {cells[2]} |"
         )
         if "error" in r:
             lines.append(f"|   ({r['error']}) | | | | |")
