@@ -80,13 +80,9 @@ class ArgumentChanges:
     updates: tuple[Change, ...]  # augmented assignments: a change when an array is passed
 
 
+@functools.cache
 def argument_changes(func: types.FunctionType) -> ArgumentChanges:
     """The writes and updates ``func`` makes to its arguments' memory (see the module)."""
-    return _changes(func, frozenset())
-
-
-@functools.cache
-def _cached(func: types.FunctionType) -> ArgumentChanges:
     return _changes(func, frozenset())
 
 
@@ -241,7 +237,7 @@ def guarded(compiled: object, func: types.FunctionType) -> object:
     """``compiled`` (the primal callee) behind a guard that numba types at each call: an array
     passed for a parameter ``func`` updates in place (``v *= a``) is an error naming that
     statement; anything else calls ``compiled``. ``compiled`` itself if nothing is updated."""
-    updates = _cached(func).updates
+    updates = argument_changes(func).updates
     if not updates:
         return compiled
     return _guard(compiled, func, updates)
