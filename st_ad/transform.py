@@ -279,7 +279,8 @@ def resolve(b: Binding, func: types.FunctionType) -> object:
         return _jitted(obj) if isinstance(obj, types.FunctionType) else obj
     if b.kind == "primal":
         return primal_of(obj)
-    if b.kind == "callee":
+    if b.kind == "callee":  # a guard's function, in generated code differentiated again
+        obj = getattr(obj, "st_guards", obj)
         return getattr(built(obj, b.wrt, b.mode, called=True), b.entry)
     raise ValueError(f"unknown binding kind {b.kind!r}")
 

@@ -28,9 +28,10 @@ from .source import closure_values
 
 
 def python_source_function(obj: object) -> types.FunctionType | None:
-    """The Python function behind a user callee (itself, or a numba dispatcher's
-    ``py_func``), or None for anything else (builtins, numpy, ufuncs, classes)."""
-    func = getattr(obj, "py_func", obj)
+    """The Python function behind a user callee (itself, a numba dispatcher's ``py_func``,
+    or the function a guard stands for, in generated code differentiated again), or None for
+    anything else (builtins, numpy, ufuncs, classes)."""
+    func = getattr(obj, "st_guards", None) or getattr(obj, "py_func", obj)
     if not isinstance(func, types.FunctionType) or func.__name__ == "<lambda>":
         return None
     if func.__module__ and func.__module__.split(".")[0] in _LIBRARIES:
@@ -110,6 +111,8 @@ def primal_of(callee: object) -> object:
     """What generated code calls to compute a callee's value: the user's own dispatcher, or
     a compiled plain function, behind a guard if it updates an argument in place
     (``argument_writes.guarded``)."""
+    if hasattr(callee, "st_guards"):
+        return callee  # already the guard (generated code differentiated again)
     if hasattr(callee, "py_func"):
         return guarded(callee, callee.py_func)
     return guarded(compiled_primal(callee), callee)
