@@ -394,3 +394,16 @@ def param_rebound_in_loop(x, a):
         if a < 0.5:
             return np.sum(x)
     return np.sum(z)
+
+
+# Forward mode wrote into the caller's tangent: `x = x * 1.0` is a new array, but the rule's
+# tangent `dx * 1.0` folds to `dx` itself; normalised, the re-bound `x` is a second name bound
+# to that new array (`x2 = x_t1`), and `x += ...` updated x2's tangent in place, which was the
+# caller's (fuzz seed 1208 #626: a wrong jvp, the program reading its tangent again). A name
+# whose memory a later statement updates in place, through any alias, gets its own tangent.
+
+
+def fresh_by_identity_then_updated(x, s):
+    x = x * 1.0
+    x += np.minimum(x, s)
+    return np.sum(x * x)

@@ -43,7 +43,10 @@ def check_every_mode(f, args, wrt, grads, rtol=1e-12):
         rng.standard_normal(np.shape(args[k])) if np.ndim(args[k]) else float(rng.standard_normal())
         for k in positions
     ]
+    passed = [np.copy(a) for a in (*args, *directions)]
     out, d_out = st_ad.jvp(f, wrt=wrt)(*args, *directions)
+    for before, after in zip(passed, (*args, *directions), strict=True):
+        np.testing.assert_array_equal(after, before, err_msg="jvp changed what it was given")
     assert math.isclose(out, value, rel_tol=rtol, abs_tol=rtol), ("jvp value", out, value)
     slope = sum(_inner(g, d) for g, d in zip(grads, directions, strict=True))
     assert math.isclose(d_out, slope, rel_tol=1e-10, abs_tol=1e-12), ("jvp", d_out, slope)
@@ -264,3 +267,9 @@ def test_a_parameter_rebound_in_a_loop_keeps_its_value_for_earlier_adjoints():
     a = 0.59  # min(a, 0.7) = a: f = a * sum(x)
     grads = (np.full(3, a), float(np.sum(x)))
     check_every_mode(r.param_rebound_in_loop, (x, a), (0, 1), grads)
+
+
+def test_a_new_array_whose_tangent_folds_to_another_keeps_its_own():
+    x, s = X4, 0.4
+    want = 2 * (x + np.minimum(x, s)) * (1 + (x <= s))
+    check_every_mode(r.fresh_by_identity_then_updated, (x, s), 0, (want,))

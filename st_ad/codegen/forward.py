@@ -46,14 +46,12 @@ class ForwardGenerator:
         self.active = plan.active
         self.names = DerivativeNames(fn.names)
         self.callees = CalleeRequests(self.names)
-        # names updated in place (z += y, z[i] = ...): their tangents must not alias another
-        # tangent, unless their value is a view of that tangent's value (``z = x``: an update
-        # of z is one of x, and dz must stay dx)
         # tests numba would fold (analysis/folding.py): a return's branch may be one
         self.folded = plan.folded
-        self.in_place = {
-            ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
-        }
+        # names updated in place (z += y, z[i] = ...), directly or through a view: their
+        # tangents must not alias another tangent, unless their value is a view of that
+        # tangent's value (``z = x``: an update of z is one of x, and dz must stay dx)
+        self.in_place = _updated_in_place(fn)
         self.operands = {  # the values added into them in place
             s.value.id
             for s in ir.walk(fn.body)
@@ -231,6 +229,29 @@ class ForwardGenerator:
                     return st_call("broadcast_like", d.node, name(s.target))
                 return d.node
         return st_call("zeros_adj", name(s.target))
+
+
+def _updated_in_place(fn: ir.Function) -> set[str]:
+    """The names whose memory a statement updates in place (``z += y``, ``z[i] = ...``), and,
+    transitively, the names they are views of: normalised, ``x = x * 1.0; x += v`` binds
+    ``x2 = x_t1`` then updates ``x2``, which updates ``x_t1``'s array, so ``dx_t1`` (the
+    folded ``dx * 1.0``, which is ``dx`` itself) must be a copy."""
+    found = {
+        ir.defined_name(s) for s in ir.walk(fn.body) if isinstance(s, (ir.Accumulate, ir.Store))
+    }
+    views = [
+        (s.target, [a.id for a in s.args if isinstance(a, gast.Name)])
+        for s in ir.walk(fn.body)
+        if isinstance(s, ir.Let) and s.prim is not None and getattr(s.prim, "view", False)
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for target, sources in views:
+            if target in found and not found.issuperset(sources):
+                found.update(sources)
+                changed = True
+    return found
 
 
 def _may_be_another_tangent(tangent: gast.expr) -> bool:
