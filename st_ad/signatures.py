@@ -25,33 +25,20 @@ from collections.abc import Callable
 import numba
 from numba.core import sigutils, types
 from numba.core.registry import CPUDispatcher
-from numba.extending import overload
 
 from .cache import recover_damaged_numba_files
 from .codegen.emit import GENERATED_PACKAGE
 from .dispatch import CallSpec, Dispatcher
+from .runtime.stubs import overloaded_stub
 from .transform import Signature
 
 
 def typed_stub(name: str, params: list[str], build: Callable[[tuple], CPUDispatcher]):
     """A Python function ``name(*params)`` numba resolves, per argument types, to a call of
     ``build(types)`` (the typed derivative of those types)."""
-    listed = ", ".join(params)
-    packed = f"({listed},)" if params else "()"
-    scope: dict[str, object] = {}
-    exec(f"def {name}({listed}):\n    raise NotImplementedError\n", scope)  # never run
-    stub = scope[name]
-
-    def implementation(*argtypes: types.Type):
-        inner = build(tuple(types.unliteral(t) for t in argtypes))
-        namespace = {"inner": inner}
-        exec(f"def impl({listed}):\n    return inner({listed})\n", namespace)
-        return namespace["impl"]
-
-    typing_scope = {"implementation": implementation}
-    exec(f"def typing({listed}):\n    return implementation(*{packed})\n", typing_scope)
-    overload(stub, jit_options={"error_model": "numpy"})(typing_scope["typing"])
-    return stub
+    return overloaded_stub(
+        name, params, lambda *argtypes: build(tuple(types.unliteral(t) for t in argtypes))
+    )
 
 
 def wrapper(name: str, params: list[str], stub: Callable, namespace: dict, defaults: tuple):

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import gast
 from numba.core import types as nbtypes
 from numba.core.errors import TypingError
-from numba.extending import overload
 
 from ..runtime.checks import located_message
+from ..runtime.stubs import overloaded_stub
 from .source import function_scope, load
 
 # functions and methods whose result may be a view of their first argument (or of the array
@@ -246,15 +246,11 @@ def guarded(compiled: object, func: types.FunctionType) -> object:
 @functools.cache
 def _guard(compiled: object, func: types.FunctionType, updates: tuple[Change, ...]) -> object:
     params = [a.id for a in load(func).tree.args.args]
-    listed = ", ".join(params)
-    scope: dict[str, object] = {}
-    exec(f"def {func.__name__}({listed}):\n    raise NotImplementedError\n", scope)  # never run
-    stub = scope[func.__name__]
     positions: dict[int, Change] = {}  # per parameter, its change through the fewest indices
     for c in sorted(updates, key=lambda c: -c.indexed):
         positions[params.index(c.param)] = c
 
-    def check(*argtypes: nbtypes.Type):
+    def check(*argtypes: nbtypes.Type) -> object:
         for k, change in positions.items():
             t = argtypes[k] if k < len(argtypes) else None
             if isinstance(t, nbtypes.Array) and t.ndim > change.indexed:  # still an array
@@ -270,13 +266,9 @@ def _guard(compiled: object, func: types.FunctionType, updates: tuple[Change, ..
                         "updating it in place, or return the new values",
                     )
                 )
-        namespace = {"inner": compiled}
-        exec(f"def impl({listed}):\n    return inner({listed})\n", namespace)
-        return namespace["impl"]
+        return compiled
 
-    typing_scope = {"check": check}
-    exec(f"def typing({listed}):\n    return check({listed})\n", typing_scope)
-    overload(stub, jit_options={"error_model": "numpy"})(typing_scope["typing"])
+    stub = overloaded_stub(func.__name__, params, check)
     stub.__module__, stub.__qualname__ = func.__module__, func.__qualname__
     stub.st_guards = func  # what the generated module's header describes
     return stub  # generated code calls it from compiled code, where numba uses the overload
