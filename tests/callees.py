@@ -83,3 +83,13 @@ def swap_then_update(p, v):
         p, u = u, p
     p += np.cos(v[0])
     return p * v[1]
+
+
+def store_a_float(p, r):
+    # found by the fuzzer (seed 1208, #957), wrongly rejected: `y[i] = r` copies the float r
+    # into y; it did not make y hold r's memory
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = r
+        y *= p
+    return np.sum(y)

@@ -19,6 +19,7 @@ from tests.callees import (
     scale_through_helper,
     shift_through_view,
     smooth,
+    store_a_float,
     swap_then_update,
 )
 
@@ -200,7 +201,14 @@ def calls_swap_then_update(x, a):
     return s + np.sum(y * y)
 
 
-@pytest.mark.parametrize("f", [calls_scale_scalar, calls_scale_new_array, calls_swap_then_update])
+def calls_store_a_float(x, a):
+    return store_a_float(x[0], a) * x[1] + np.sum(x)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [calls_scale_scalar, calls_scale_new_array, calls_swap_then_update, calls_store_a_float],
+)
 def test_in_place_updates_the_caller_cannot_see_are_fine(f):
     # a float updated with `u *= a` is a new binding; so is an array after `v = v * a`
     x, a = np.array([0.3, 0.5, 0.9]), 1.7

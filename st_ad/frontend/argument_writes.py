@@ -212,7 +212,13 @@ def _held(value: gast.expr, holds: dict) -> tuple[str, int] | None:
 
 
 def _names(target: gast.expr) -> list[str]:
-    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+    """The names a target binds: ``a`` and ``b`` of ``a, b = ...``, none of ``y[i] = ...``
+    (a store into ``y`` copies the value: ``y`` does not come to hold it)."""
+    if isinstance(target, gast.Name):
+        return [target.id]
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [n for e in target.elts for n in _names(e)]
+    return []
 
 
 def _user_function(func: gast.expr, owner: types.FunctionType) -> types.FunctionType | None:
