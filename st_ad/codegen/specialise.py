@@ -420,16 +420,24 @@ def typer_array(typer: Typer, target: gast.Name, reset: gast.Call) -> bool:
 
 
 def _grow(need: gast.expr) -> gast.If:
-    """``if`` the tape has no room for ``need`` more slots, a longer copy of it."""
+    """``if`` the tape has no room for ``need`` more slots, a longer copy of it:
+    ``np.empty`` and a slice copy, not ``np.concatenate``, after which numba compiled the
+    loops using the tape about 4x slower (Lorenz's gradient: 1.35 ms against 0.33 ms)."""
     size = attr(name("tape"), "shape")
     size = gast.Subscript(value=size, slice=const(0), ctx=gast.Load())
     wanted = gast.BinOp(left=name("tape_top"), op=gast.Add(), right=need)
     test = gast.Compare(left=wanted, ops=[gast.Gt()], comparators=[size])
-    more = call(attr(name("np"), "empty"), wanted)
-    longer = call(
-        attr(name("np"), "concatenate"), gast.Tuple(elts=[name("tape"), more], ctx=gast.Load())
+    head = gast.Subscript(
+        value=name("tape_grown"),
+        slice=gast.Slice(lower=None, upper=copy.deepcopy(size), step=None),
+        ctx=gast.Store(),
     )
-    return gast.If(test=test, body=[assign("tape", longer)], orelse=[])
+    body = [
+        assign("tape_grown", call(attr(name("np"), "empty"), wanted)),
+        gast.Assign(targets=[head], value=name("tape"), type_comment=None),
+        assign("tape", name("tape_grown")),
+    ]
+    return gast.If(test=test, body=body, orelse=[])
 
 
 def _lower_growth(node: gast.AST) -> None:
